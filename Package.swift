@@ -1,0 +1,57 @@
+// swift-tools-version: 6.0
+// tbctl: a KVM testbed provisioner. The targets follow the pipeline:
+//   Compose (testbed.yaml) -> Compiler -> TestbedState (+ Artefacts) -> Plan -> Apply
+// with one target per external system (Libvirt, SSH, OVS) behind the Hosts protocol.
+import PackageDescription
+
+let package = Package(
+    name: "tbctl",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "tbctl", targets: ["tbctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries, used through small shims.
+        .systemLibrary(name: "CLibvirt", pkgConfig: "libvirt", providers: [.apt(["libvirt-dev"])]),
+        .systemLibrary(name: "CLibYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(name: "CLibSSH2", pkgConfig: "libssh2", providers: [.apt(["libssh2-1-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+
+        // Shared: the one error type, blocking-call offload, subprocesses, hashing and keys.
+        .target(name: "Core", dependencies: ["COpenSSL"]),
+
+        // 1. compose: testbed.yaml -> located node tree -> typed, validated model.
+        .target(name: "YAML", dependencies: ["CLibYAML", "Core"]),
+        .target(name: "Compose", dependencies: ["YAML", "Core"]),
+        // 2. state: the compiled testbed (placement, IPAM, MACs, names) and its artefacts.
+        .target(name: "TestbedState", dependencies: ["Core"]),
+        .target(name: "Compiler", dependencies: ["Compose", "TestbedState", "Core"]),
+        .target(name: "Artefacts", dependencies: ["TestbedState", "Core"]),
+        // External systems.
+        .target(name: "Libvirt", dependencies: ["CLibvirt", "Core"]),
+        .target(name: "SSH", dependencies: ["CLibSSH2", "Core"]),
+        .target(name: "OVS", dependencies: ["Core"]),
+        .target(name: "Hosts", dependencies: ["Libvirt", "SSH", "OVS", "TestbedState", "Core"]),
+        // 3. plan: state vs what each host really has.  4. apply: make it so.
+        .target(name: "Plan", dependencies: ["Hosts", "TestbedState", "Core"]),
+        .target(name: "Apply", dependencies: ["Plan", "Hosts", "Artefacts", "TestbedState", "Core"]),
+
+        .executableTarget(name: "tbctl", dependencies: [
+            "Compose", "Compiler", "Artefacts", "TestbedState", "Plan", "Apply", "Hosts", "Core",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "CoreTests", dependencies: ["Core"]),
+        .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
+        .testTarget(name: "ComposeTests", dependencies: ["Compose"]),
+        .testTarget(name: "CompilerTests", dependencies: ["Compiler", "Compose", "TestbedState"]),
+        .testTarget(name: "ArtefactsTests", dependencies: ["Artefacts", "TestbedState", "Core"]),
+        .testTarget(name: "LibvirtTests", dependencies: ["Libvirt"]),
+        .testTarget(name: "SSHTests", dependencies: ["SSH", "Core"]),
+        .testTarget(name: "OVSTests", dependencies: ["OVS", "Core"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

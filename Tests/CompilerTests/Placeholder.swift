@@ -1,0 +1,1 @@
+// Placeholder until CompilerTests has tests; delete when adding the first real file.

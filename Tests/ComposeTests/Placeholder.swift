@@ -1,0 +1,1 @@
+// Placeholder until ComposeTests has tests; delete when adding the first real file.

@@ -1,0 +1,1 @@
+// Placeholder until OVSTests has tests; delete when adding the first real file.

@@ -1,0 +1,1 @@
+// Placeholder until SSHTests has tests; delete when adding the first real file.
