@@ -1,56 +1,58 @@
-/// A testbed host: the master (local libvirt) or a remote host reached over SSH.
-public struct Host: Codable, Sendable, Equatable {
-    public enum Accel: String, Codable, Sendable { case kvm, tcg }
-    public enum Datapath: String, Codable, Sendable { case system, netdev }
+extension TestbedState {
+    /// A testbed host: the master (local libvirt) or a remote host reached over SSH.
+    public struct Host: Codable, Sendable, Equatable {
+        public enum Accel: String, Codable, Sendable { case kvm, tcg }
+        public enum Datapath: String, Codable, Sendable { case system, netdev }
 
-    public struct SSHEndpoint: Codable, Sendable, Equatable {
-        public var user: String
-        public var address: String
-        public var port: Int
-        /// Absolute path of the private key used to log in to the host.
-        public var identity: String
-        public init(user: String, address: String, port: Int, identity: String) {
-            self.user = user; self.address = address; self.port = port; self.identity = identity
+        public struct SSHEndpoint: Codable, Sendable, Equatable {
+            public var user: String
+            public var address: String
+            public var port: Int
+            /// Absolute path of the private key used to log in to the host.
+            public var identity: String
+            public init(user: String, address: String, port: Int, identity: String) {
+                self.user = user; self.address = address; self.port = port; self.identity = identity
+            }
         }
-    }
 
-    public struct Capacity: Codable, Sendable, Equatable {
-        public var cpus: Int
-        public var memoryMiB: Int
-        public init(cpus: Int, memoryMiB: Int) { self.cpus = cpus; self.memoryMiB = memoryMiB }
-    }
-
-    /// The per-host libvirt NAT network that carries every guest's first NIC.
-    public struct Management: Codable, Sendable, Equatable {
-        public var network: String   // libvirt network name
-        public var bridge: String    // Linux bridge libvirt creates (<= 15 chars)
-        public var subnet: String    // CIDR, e.g. 10.142.0.0/24
-        public var gateway: String   // the host's address on it, also DNS
-        public init(network: String, bridge: String, subnet: String, gateway: String) {
-            self.network = network; self.bridge = bridge; self.subnet = subnet; self.gateway = gateway
+        public struct Capacity: Codable, Sendable, Equatable {
+            public var cpus: Int
+            public var memoryMiB: Int
+            public init(cpus: Int, memoryMiB: Int) { self.cpus = cpus; self.memoryMiB = memoryMiB }
         }
-    }
 
-    public var name: String
-    public var isMaster: Bool
-    /// nil for the master (local); set for remote hosts.
-    public var ssh: SSHEndpoint?
-    public var libvirtURI: String
-    public var accel: Accel
-    public var datapath: Datapath
-    /// Address other hosts send tunnelled traffic to (nil when the testbed has one host).
-    public var tunnelIP: String?
-    public var capacity: Capacity
-    /// The libvirt storage pool (directory) holding the project's volumes on this host.
-    public var pool: String
-    public var poolPath: String
-    public var management: Management
+        /// The per-host libvirt NAT network that carries every guest's first NIC.
+        public struct Management: Codable, Sendable, Equatable {
+            public var network: String   // libvirt network name
+            public var bridge: String    // Linux bridge libvirt creates (<= 15 chars)
+            public var subnet: String    // CIDR, e.g. 10.142.0.0/24
+            public var gateway: String   // the host's address on it, also DNS
+            public init(network: String, bridge: String, subnet: String, gateway: String) {
+                self.network = network; self.bridge = bridge; self.subnet = subnet; self.gateway = gateway
+            }
+        }
 
-    public init(name: String, isMaster: Bool, ssh: SSHEndpoint?, libvirtURI: String, accel: Accel,
-                datapath: Datapath, tunnelIP: String?, capacity: Capacity, pool: String,
-                poolPath: String, management: Management) {
-        self.name = name; self.isMaster = isMaster; self.ssh = ssh; self.libvirtURI = libvirtURI
-        self.accel = accel; self.datapath = datapath; self.tunnelIP = tunnelIP; self.capacity = capacity
-        self.pool = pool; self.poolPath = poolPath; self.management = management
+        public var name: String
+        public var isMaster: Bool
+        /// nil for the master (local); set for remote hosts.
+        public var ssh: SSHEndpoint?
+        public var libvirtURI: String
+        public var accel: Accel
+        public var datapath: Datapath
+        /// Address other hosts send tunnelled traffic to (nil when the testbed has one host).
+        public var tunnelIP: String?
+        public var capacity: Capacity
+        /// The libvirt storage pool (directory) holding the project's volumes on this host.
+        public var pool: String
+        public var poolPath: String
+        public var management: Management
+
+        public init(name: String, isMaster: Bool, ssh: SSHEndpoint?, libvirtURI: String, accel: Accel,
+                    datapath: Datapath, tunnelIP: String?, capacity: Capacity, pool: String,
+                    poolPath: String, management: Management) {
+            self.name = name; self.isMaster = isMaster; self.ssh = ssh; self.libvirtURI = libvirtURI
+            self.accel = accel; self.datapath = datapath; self.tunnelIP = tunnelIP; self.capacity = capacity
+            self.pool = pool; self.poolPath = poolPath; self.management = management
+        }
     }
 }

@@ -1,0 +1,47 @@
+import Compose
+import Core
+import TestbedState
+import YAML
+
+/// Compose model -> testbed state. Pure: no clock, no randomness, no host queries; every order
+/// is derived from names, so equal inputs give byte-identical state.json.
+public enum Compiler {
+    public static func compile(_ input: CompileInput) throws -> TestbedState {
+        var ctx = Context(input: input)
+        try ctx.run()
+        guard ctx.diagnostics.isEmpty else { throw ComposeError(ctx.diagnostics) }
+        return ctx.state
+    }
+}
+
+/// The compilation in progress: one stage per method, diagnostics collected, not thrown early.
+struct Context {
+    let input: CompileInput
+    var c: ComposeFile { input.compose }
+    var diagnostics: [Diagnostic] = []
+    var state: TestbedState!
+
+    init(input: CompileInput) { self.input = input }
+
+    mutating func run() throws {
+        let hosts = Compiler.hosts(c, knownHosts: input.knownHostsFile)
+        let instances = expand(c.guests, overrides: input.replicaOverrides)
+        diagnostics += checkNames(instances)
+        var placement = Placement(hosts: hosts)
+        placement.place(instances, previous: input.previous)
+        diagnostics += placement.diagnostics
+        guard diagnostics.isEmpty else { return }
+
+        let images = try images(instances, placement: placement.assigned)
+        let services = try services(instances, images: images, placement: placement.assigned)
+        var networks = networks(instances, hosts: hosts, placement: placement.assigned)
+        let guests = try guests(instances, hosts: hosts, images: images, services: services,
+                                networks: &networks, placement: placement.assigned)
+        state = TestbedState(
+            project: c.project, composeFile: c.path, composeDigest: input.composeDigest, user: c.user,
+            sshPublicKey: input.projectKey.publicLine(comment: "tbctl-\(c.project)"),
+            hosts: hosts, images: images, networks: networks,
+            tunnels: Compiler.tunnels(networks, hosts: hosts, project: c.project),
+            services: services, guests: guests)
+    }
+}
