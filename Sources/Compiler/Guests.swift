@@ -82,7 +82,7 @@ struct Addressing {
                 guard let oldNIC = old.nics.first(where: { $0.network == network }),
                       let ip = IPv4(oldNIC.ip), let mac = MAC(oldNIC.mac) else { continue }
                 let sameHost = network != "management" || old.host == placement[inst.name]
-                guard sameHost, given(inst, i) == nil else { continue }
+                guard sameHost, given(inst, i)?.ip == nil, given(inst, i)?.mac == nil else { continue }
                 let ipOK = network == "management" ? management[placement[inst.name]!]!.claim(ip) : pools[network]!.claim(ip)
                 if ipOK, macs.claim(mac) { kept["\(inst.name)/\(i)"] = (ip, mac) }
             }
