@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "OVS", dependencies: ["Core"]),
         .target(name: "Hosts", dependencies: ["Libvirt", "SSH", "OVS", "TestbedState", "Core"]),
         // 3. plan: state vs what each host really has.  4. apply: make it so.
-        .target(name: "Plan", dependencies: ["Hosts", "TestbedState", "Core"]),
+        .target(name: "Plan", dependencies: ["TestbedState", "Core"]),
         .target(name: "Apply", dependencies: ["Plan", "Hosts", "Artefacts", "TestbedState", "Core"]),
 
         .executableTarget(name: "tbctl", dependencies: [
@@ -52,6 +52,7 @@ let package = Package(
         .testTarget(name: "LibvirtTests", dependencies: ["Libvirt"]),
         .testTarget(name: "SSHTests", dependencies: ["SSH", "Core"]),
         .testTarget(name: "OVSTests", dependencies: ["OVS", "Core"]),
+        .testTarget(name: "PlanTests", dependencies: ["Plan", "Compiler", "Compose", "TestbedState", "Core"]),
     ],
     swiftLanguageModes: [.v6]
 )

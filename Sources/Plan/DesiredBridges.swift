@@ -1,0 +1,30 @@
+import TestbedState
+
+/// The OVS bridges and tunnel ports a host should have for the project, in the same shape as
+/// `Inventory.bridges`: bridge -> port -> "kind remote_ip key".
+public func desiredBridges(_ state: TestbedState, host: String) -> [String: [String: String]] {
+    var out: [String: [String: String]] = [:]
+    for net in state.networks where net.hosts.contains(host) { out[net.bridge] = [:] }
+    for t in state.tunnels {
+        let bridge = state.network(named: t.network)!.bridge
+        for end in [t.hub, t.spoke] where end.host == host {
+            out[bridge, default: [:]][end.port] = "\(t.kind.rawValue) \(end.remoteIP) \(t.key)"
+        }
+    }
+    return out
+}
+
+/// Human-readable differences between desired and actual bridges (empty when they agree).
+public func bridgeDifferences(desired: [String: [String: String]], actual: [String: [String: String]]) -> [String] {
+    var out: [String] = []
+    for (bridge, ports) in desired.sorted(by: { $0.key < $1.key }) {
+        let have = actual[bridge]
+        if have == nil { out.append("add bridge \(bridge)") }
+        for (port, spec) in ports.sorted(by: { $0.key < $1.key }) where have?[port] != spec {
+            out.append(have?[port] == nil ? "add tunnel \(port) (\(spec))" : "update tunnel \(port) (\(spec))")
+        }
+        for port in (have ?? [:]).keys.sorted() where ports[port] == nil { out.append("remove port \(port)") }
+    }
+    for bridge in actual.keys.sorted() where desired[bridge] == nil { out.append("remove bridge \(bridge)") }
+    return out
+}

@@ -1,0 +1,63 @@
+/// What one host really has of the project, read before planning (concurrently per host).
+public struct Inventory: Sendable, Equatable {
+    public struct Volume: Sendable, Equatable {
+        public var name: String
+        /// Path of the backing file, for overlays.
+        public var backingPath: String?
+        public var capacityBytes: Int64
+        public init(name: String, backingPath: String?, capacityBytes: Int64) {
+            self.name = name; self.backingPath = backingPath; self.capacityBytes = capacityBytes
+        }
+    }
+
+    public enum DomainState: String, Sendable, Equatable, Codable {
+        case running, paused, shutoff, other
+    }
+
+    public struct Domain: Sendable, Equatable {
+        public var name: String
+        public var state: DomainState
+        /// SHA-256 of the domain XML tbctl defined it from (kept in the domain's metadata).
+        public var configDigest: String?
+        public init(name: String, state: DomainState, configDigest: String?) {
+            self.name = name; self.state = state; self.configDigest = configDigest
+        }
+    }
+
+    public var host: String
+    /// nil: the pool does not exist; false: defined but not started.
+    public var poolActive: Bool?
+    public var volumes: [String: Volume]
+    /// nil: missing; false: defined but not started.
+    public var managementActive: Bool?
+    /// Domains carrying this project's metadata.
+    public var domains: [String: Domain]
+    /// OVS bridges of the project: name -> ports (name -> "kind remote_ip key").
+    public var bridges: [String: [String: String]]
+
+    public init(host: String, poolActive: Bool? = nil, volumes: [String: Volume] = [:], managementActive: Bool? = nil,
+                domains: [String: Domain] = [:], bridges: [String: [String: String]] = [:]) {
+        self.host = host; self.poolActive = poolActive; self.volumes = volumes
+        self.managementActive = managementActive; self.domains = domains; self.bridges = bridges
+    }
+}
+
+/// What tbctl itself recorded as done (`.testbed/applied.json`): facts libvirt cannot tell,
+/// such as "this upload completed" or "the setup script ran on this disk".
+public struct AppliedRecord: Codable, Sendable, Equatable {
+    public struct Setup: Codable, Sendable, Equatable {
+        public var digest: String
+        public var at: String
+        public init(digest: String, at: String) { self.digest = digest; self.at = at }
+    }
+    /// host -> volume -> digest of the content tbctl put there (uploads, seeds, golden images).
+    public var volumes: [String: [String: String]] = [:]
+    /// guest -> setup script run on its current disk.
+    public var setup: [String: Setup] = [:]
+    public init() {}
+
+    public func volume(_ host: String, _ name: String) -> String? { volumes[host]?[name] }
+    public mutating func setVolume(_ host: String, _ name: String, _ digest: String?) {
+        volumes[host, default: [:]][name] = digest
+    }
+}

@@ -1,0 +1,55 @@
+import TestbedState
+
+/// State + what the hosts have + what tbctl recorded -> the ordered stages of `up`.
+/// Pure, so `tbctl plan` shows exactly what `up` would do, and tests need no host.
+public struct Planner: Sendable {
+    public struct ArtefactDigests: Sendable, Equatable {
+        public var seed: String
+        public var domainXML: String
+        public init(seed: String, domainXML: String) { self.seed = seed; self.domainXML = domainXML }
+    }
+
+    public let state: TestbedState
+    /// Hosts that answered; a host missing here gets no actions (its error is reported apart).
+    public let inventories: [String: Inventory]
+    public let record: AppliedRecord
+    public let artefacts: [String: ArtefactDigests]
+    public var rerunSetup = false
+
+    public init(state: TestbedState, inventories: [String: Inventory], record: AppliedRecord,
+                artefacts: [String: ArtefactDigests]) {
+        self.state = state; self.inventories = inventories; self.record = record; self.artefacts = artefacts
+    }
+
+    public func plan() -> [Stage] {
+        var stages: [Stage.Kind: [Action]] = [:]
+        var fresh = Set<String>()   // guests whose disk is (re)made: setup must run again
+        for host in state.hosts {
+            guard let inv = inventories[host.name] else { continue }
+            stages[.prune, default: []] += prune(host, inv)
+            stages[.hostPrep, default: []] += hostPrep(host, inv)
+            stages[.network, default: []] += network(host, inv)
+            stages[.images, default: []] += images(host, inv)
+            stages[.disks, default: []] += disks(host, inv, fresh: &fresh)
+            stages[.guests, default: []] += domains(host, inv, fresh: fresh)
+            stages[.setup, default: []] += setup(host, fresh: fresh)
+        }
+        let (build, copy) = goldens()
+        stages[.golden] = build
+        stages[.distribute] = copy
+        return Stage.Kind.allCases.compactMap { kind in
+            stages[kind].flatMap { $0.isEmpty ? nil : Stage(kind: kind, actions: $0) }
+        }
+    }
+
+    func guests(on host: String) -> [Guest] { state.guests.filter { $0.host == host } }
+
+    /// Volumes the host should have: base and golden images it needs, disks and seeds of its guests.
+    func expectedVolumes(_ host: String) -> Set<String> {
+        var out = Set(state.images.filter { $0.hosts.contains(host) }.map(\.volume))
+        for s in state.services { if let g = s.golden, g.host == host || g.hosts.contains(host) { out.insert(g.volume) } }
+        for g in guests(on: host) where g.role.kind != .golden { out.insert(g.disk.volume); out.insert(g.seedVolume) }
+        for g in guests(on: host) where g.role.kind == .golden { out.insert(g.seedVolume) }
+        return out
+    }
+}

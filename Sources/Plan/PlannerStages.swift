@@ -1,0 +1,99 @@
+import TestbedState
+
+extension Planner {
+    /// Domains and volumes of the project that the state no longer has (scaled down, moved, renamed).
+    /// Base and golden images are a cache: they stay until `down --purge`.
+    func prune(_ host: Host, _ inv: Inventory) -> [Action] {
+        let wanted = Set(guests(on: host.name).filter { $0.role.kind != .golden }.map(\.domain))
+        let builders = Set(guests(on: host.name).filter { $0.role.kind == .golden }.map(\.domain))
+        var out: [Action] = inv.domains.keys.sorted()
+            .filter { !wanted.contains($0) && !builders.contains($0) }
+            .map { .removeDomain(domain: $0, host: host.name) }
+        let expected = expectedVolumes(host.name)
+        out += inv.volumes.keys.sorted()
+            .filter { !expected.contains($0) && !$0.hasPrefix("base-") && !$0.hasPrefix("golden-") }
+            .map { .removeVolume(volume: $0, host: host.name) }
+        return out
+    }
+
+    func hostPrep(_ host: Host, _ inv: Inventory) -> [Action] {
+        inv.poolActive == true ? [] : [.createPool(host: host.name)]
+    }
+
+    func network(_ host: Host, _ inv: Inventory) -> [Action] {
+        var out: [Action] = []
+        switch inv.managementActive {
+        case nil: out.append(.createManagementNetwork(host: host.name))
+        case false?: out.append(.startManagementNetwork(host: host.name))
+        case true?: break
+        }
+        let diff = bridgeDifferences(desired: desiredBridges(state, host: host.name), actual: inv.bridges)
+        if !diff.isEmpty { out.append(.configureBridges(host: host.name, changes: diff)) }
+        return out
+    }
+
+    /// A base image counts as present only when tbctl recorded a completed, verified upload:
+    /// a volume left by an interrupted upload is imported again.
+    func images(_ host: Host, _ inv: Inventory) -> [Action] {
+        state.images.filter { $0.hosts.contains(host.name) }
+            .filter { inv.volumes[$0.volume] == nil || record.volume(host.name, $0.volume) != $0.sha256 }
+            .map { .importImage(image: $0.name, host: host.name) }
+    }
+
+    /// Golden images: built once on their host, then copied to each other host with clones.
+    func goldens() -> (build: [Action], copy: [Action]) {
+        var build: [Action] = [], copy: [Action] = []
+        for s in state.services {
+            guard let g = s.golden, !s.clones.isEmpty else { continue }
+            let present = { (h: String) in inventories[h]?.volumes[g.volume] != nil && record.volume(h, g.volume) != nil }
+            if inventories[g.host] != nil, !present(g.host) { build.append(.buildGolden(service: s.name, host: g.host)) }
+            for h in g.hosts where h != g.host && inventories[h] != nil && !present(h) {
+                copy.append(.copyGolden(service: s.name, from: g.host, to: h))
+            }
+        }
+        return (build, copy)
+    }
+
+    func disks(_ host: Host, _ inv: Inventory, fresh: inout Set<String>) -> [Action] {
+        var out: [Action] = []
+        for g in guests(on: host.name) {
+            if g.role.kind != .golden {
+                let want = host.poolPath + "/" + g.disk.backingVolume
+                if let have = inv.volumes[g.disk.volume] {
+                    if have.backingPath != want {
+                        out.append(.recreateDisk(guest: g.name, host: host.name, reason: "its image changed"))
+                        fresh.insert(g.name)
+                    }
+                } else {
+                    out.append(.createDisk(guest: g.name, host: host.name))
+                    fresh.insert(g.name)
+                }
+            }
+            if inv.volumes[g.seedVolume] == nil || record.volume(host.name, g.seedVolume) != artefacts[g.name]?.seed {
+                out.append(.uploadSeed(guest: g.name, host: host.name))
+            }
+        }
+        return out
+    }
+
+    func domains(_ host: Host, _ inv: Inventory, fresh: Set<String>) -> [Action] {
+        var out: [Action] = []
+        for g in guests(on: host.name) where g.role.kind != .golden {
+            let dom = inv.domains[g.domain]
+            if fresh.contains(g.name) || dom == nil || dom?.configDigest != artefacts[g.name]?.domainXML {
+                out.append(.defineDomain(guest: g.name, host: host.name))
+            }
+            if fresh.contains(g.name) || dom?.state != .running {
+                out.append(.startDomain(guest: g.name, host: host.name))
+            }
+        }
+        return out
+    }
+
+    func setup(_ host: Host, fresh: Set<String>) -> [Action] {
+        guests(on: host.name).filter { g in
+            guard g.role.kind != .golden, let digest = g.setupDigest else { return false }
+            return rerunSetup || fresh.contains(g.name) || record.setup[g.name]?.digest != digest
+        }.map { .runSetup(guest: $0.name, host: host.name) }
+    }
+}

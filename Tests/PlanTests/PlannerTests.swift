@@ -1,0 +1,103 @@
+import Compiler
+import Plan
+import TestbedState
+import Testing
+
+@Suite struct PlannerTests {
+    let state: TestbedState = {
+        var l = Lab()
+        l.guests = [Lab.guest("db", networks: ["lan", "dmz"]), Lab.guest("web", replicas: 2, golden: true)]
+        var g = Lab.guest("db", networks: ["lan", "dmz"])
+        g.setup = "/lab/db.sh"
+        l.guests[0] = g
+        return try! l.compile()
+    }()
+
+    var artefacts: [String: Planner.ArtefactDigests] {
+        Dictionary(uniqueKeysWithValues: state.guests.map { ($0.name, .init(seed: "s-\($0.name)", domainXML: "x-\($0.name)")) })
+    }
+
+    /// What the host has after a complete `up`, and what tbctl recorded.
+    func converged() -> (Inventory, AppliedRecord) {
+        let h = state.hosts[0]
+        var inv = Inventory(host: h.name, poolActive: true, managementActive: true,
+                            bridges: desiredBridges(state, host: h.name))
+        var rec = AppliedRecord()
+        for i in state.images { inv.volumes[i.volume] = .init(name: i.volume, backingPath: nil, capacityBytes: 1); rec.setVolume(h.name, i.volume, i.sha256) }
+        let golden = state.services[0].golden!
+        inv.volumes[golden.volume] = .init(name: golden.volume, backingPath: "x", capacityBytes: 1)
+        rec.setVolume(h.name, golden.volume, "built")
+        for g in state.guests {
+            inv.volumes[g.seedVolume] = .init(name: g.seedVolume, backingPath: nil, capacityBytes: 1)
+            rec.setVolume(h.name, g.seedVolume, "s-\(g.name)")
+            guard g.role.kind != .golden else { continue }
+            inv.volumes[g.disk.volume] = .init(name: g.disk.volume, backingPath: h.poolPath + "/" + g.disk.backingVolume, capacityBytes: 1)
+            inv.domains[g.domain] = .init(name: g.domain, state: .running, configDigest: "x-\(g.name)")
+            if let d = g.setupDigest { rec.setup[g.name] = .init(digest: d, at: "t") }
+        }
+        return (inv, rec)
+    }
+
+    func plan(_ inv: Inventory, _ rec: AppliedRecord) -> [Stage] {
+        Planner(state: state, inventories: [inv.host: inv], record: rec, artefacts: artefacts).plan()
+    }
+
+    @Test func emptyHostGetsEverythingInStageOrder() {
+        let stages = plan(Inventory(host: "main"), AppliedRecord())
+        #expect(stages.map(\.kind) == [.hostPrep, .network, .images, .golden, .disks, .guests, .setup])
+        #expect(stages.first { $0.kind == .golden }?.actions == [.buildGolden(service: "web", host: "main")])
+        #expect(stages.first { $0.kind == .setup }?.actions == [.runSetup(guest: "db", host: "main")])
+        let guests = stages.first { $0.kind == .guests }!.actions
+        #expect(guests.contains(.startDomain(guest: "web-1", host: "main")))
+        #expect(!guests.contains { $0.guest == "web-golden" })
+    }
+
+    @Test func convergedHostNeedsNothing() {
+        let (inv, rec) = converged()
+        #expect(plan(inv, rec) == [])
+    }
+
+    @Test func aDestroyedGuestIsOnlyStarted() {
+        var (inv, rec) = converged()
+        inv.domains["lab-web-1"]?.state = .shutoff
+        #expect(plan(inv, rec) == [Stage(kind: .guests, actions: [.startDomain(guest: "web-1", host: "main")])])
+    }
+
+    @Test func anInterruptedImageUploadIsRedone() {
+        var (inv, rec) = converged()
+        rec.setVolume("main", state.images[0].volume, nil)
+        #expect(plan(inv, rec) == [Stage(kind: .images, actions: [.importImage(image: "demo", host: "main")])])
+    }
+
+    @Test func aLostDiskIsRecreatedAndSetupRunsAgain() {
+        var (inv, rec) = converged()
+        inv.volumes["db.qcow2"] = nil
+        let stages = plan(inv, rec)
+        #expect(stages.flatMap(\.actions) == [.createDisk(guest: "db", host: "main"), .defineDomain(guest: "db", host: "main"),
+                                              .startDomain(guest: "db", host: "main"), .runSetup(guest: "db", host: "main")])
+    }
+
+    @Test func leftoversOfTheProjectArePruned() {
+        var (inv, rec) = converged()
+        inv.domains["lab-web-7"] = .init(name: "lab-web-7", state: .running, configDigest: nil)
+        inv.volumes["web-7.qcow2"] = .init(name: "web-7.qcow2", backingPath: nil, capacityBytes: 1)
+        inv.bridges["tb-lab-old"] = [:]
+        let actions = plan(inv, rec).flatMap(\.actions)
+        #expect(actions.contains(.removeDomain(domain: "lab-web-7", host: "main")))
+        #expect(actions.contains(.removeVolume(volume: "web-7.qcow2", host: "main")))
+        #expect(actions.contains(.configureBridges(host: "main", changes: ["remove bridge tb-lab-old"])))
+    }
+
+    @Test func changedDomainXMLIsRedefinedNotRestarted() {
+        var (inv, rec) = converged()
+        inv.domains["lab-db"]?.configDigest = "old"
+        #expect(plan(inv, rec).flatMap(\.actions) == [.defineDomain(guest: "db", host: "main")])
+    }
+
+    @Test func rerunSetupRunsEverySetup() {
+        let (inv, rec) = converged()
+        var p = Planner(state: state, inventories: [inv.host: inv], record: rec, artefacts: artefacts)
+        p.rerunSetup = true
+        #expect(p.plan().flatMap(\.actions) == [.runSetup(guest: "db", host: "main")])
+    }
+}
