@@ -30,17 +30,19 @@ let package = Package(
         .target(name: "TestbedState", dependencies: ["Core"]),
         .target(name: "Compiler", dependencies: ["Compose", "TestbedState", "Core"]),
         .target(name: "Artefacts", dependencies: ["TestbedState", "Core"]),
+        // The I/O around the pure compiler: load, compile against the previous state, write.
+        .target(name: "Project", dependencies: ["Compose", "Compiler", "Artefacts", "TestbedState", "YAML", "Core"]),
         // External systems.
         .target(name: "Libvirt", dependencies: ["CLibvirt", "Core"]),
         .target(name: "SSH", dependencies: ["CLibSSH2", "Core"]),
         .target(name: "OVS", dependencies: ["Core"]),
-        .target(name: "Hosts", dependencies: ["Libvirt", "SSH", "OVS", "TestbedState", "Core"]),
+        .target(name: "Hosts", dependencies: ["Libvirt", "SSH", "OVS", "Plan", "TestbedState", "Core"]),
         // 3. plan: state vs what each host really has.  4. apply: make it so.
         .target(name: "Plan", dependencies: ["TestbedState", "Core"]),
         .target(name: "Apply", dependencies: ["Plan", "Hosts", "Artefacts", "TestbedState", "Core"]),
 
         .executableTarget(name: "tbctl", dependencies: [
-            "Compose", "Compiler", "Artefacts", "TestbedState", "Plan", "Apply", "Hosts", "Core",
+            "Project", "Compose", "Compiler", "Artefacts", "TestbedState", "Plan", "Apply", "Hosts", "Core",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

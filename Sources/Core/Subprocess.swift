@@ -6,6 +6,9 @@ public struct CommandResult: Sendable {
     public var stdout: String
     public var stderr: String
     public var succeeded: Bool { status == 0 }
+    public init(status: Int32, stdout: String, stderr: String) {
+        self.status = status; self.stdout = stdout; self.stderr = stderr
+    }
 }
 
 /// Runs local programs (qemu-img, ovs-vsctl, xorriso in tests) without a shell.

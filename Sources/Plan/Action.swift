@@ -14,6 +14,7 @@ public enum Action: Sendable, Equatable {
     case uploadSeed(guest: String, host: String)
     case defineDomain(guest: String, host: String)
     case startDomain(guest: String, host: String)
+    case waitReady(guest: String, host: String)
     case runSetup(guest: String, host: String)
     case removeDomain(domain: String, host: String)
     case removeVolume(volume: String, host: String)
@@ -24,7 +25,7 @@ public enum Action: Sendable, Equatable {
              .configureBridges(let h, _): h
         case .importImage(_, let h), .buildGolden(_, let h), .copyGolden(_, _, let h), .createDisk(_, let h),
              .recreateDisk(_, let h, _), .uploadSeed(_, let h), .defineDomain(_, let h), .startDomain(_, let h),
-             .runSetup(_, let h), .removeDomain(_, let h), .removeVolume(_, let h): h
+             .waitReady(_, let h), .runSetup(_, let h), .removeDomain(_, let h), .removeVolume(_, let h): h
         }
     }
 
@@ -32,7 +33,7 @@ public enum Action: Sendable, Equatable {
     public var guest: String? {
         switch self {
         case .createDisk(let g, _), .recreateDisk(let g, _, _), .uploadSeed(let g, _), .defineDomain(let g, _),
-             .startDomain(let g, _), .runSetup(let g, _): g
+             .startDomain(let g, _), .waitReady(let g, _), .runSetup(let g, _): g
         default: nil
         }
     }
@@ -52,6 +53,7 @@ public enum Action: Sendable, Equatable {
         case .uploadSeed(let g, let h): "upload cloud-init seed of \(g) to \(h)"
         case .defineDomain(let g, let h): "define \(g) on \(h)"
         case .startDomain(let g, let h): "start \(g) on \(h)"
+        case .waitReady(let g, let h): "wait for SSH on \(g) (\(h))"
         case .runSetup(let g, let h): "run setup of \(g) on \(h)"
         case .removeDomain(let d, let h): "remove domain \(d) from \(h)"
         case .removeVolume(let v, let h): "remove volume \(v) from \(h)"
@@ -62,7 +64,7 @@ public enum Action: Sendable, Equatable {
     public var mark: Character {
         switch self {
         case .removeDomain, .removeVolume: "-"
-        case .recreateDisk, .configureBridges, .startManagementNetwork, .startDomain, .runSetup: "~"
+        case .recreateDisk, .configureBridges, .startManagementNetwork, .startDomain, .waitReady, .runSetup: "~"
         default: "+"
         }
     }

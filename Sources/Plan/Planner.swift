@@ -32,7 +32,7 @@ public struct Planner: Sendable {
             stages[.images, default: []] += images(host, inv)
             stages[.disks, default: []] += disks(host, inv, fresh: &fresh)
             stages[.guests, default: []] += domains(host, inv, fresh: fresh)
-            stages[.setup, default: []] += setup(host, fresh: fresh)
+            stages[.setup, default: []] += setup(host, inv, fresh: fresh)
         }
         let (build, copy) = goldens()
         stages[.golden] = build

@@ -90,10 +90,16 @@ extension Planner {
         return out
     }
 
-    func setup(_ host: Host, fresh: Set<String>) -> [Action] {
-        guests(on: host.name).filter { g in
-            guard g.role.kind != .golden, let digest = g.setupDigest else { return false }
-            return rerunSetup || fresh.contains(g.name) || record.setup[g.name]?.digest != digest
-        }.map { .runSetup(guest: $0.name, host: host.name) }
+    /// Setup scripts that have not run on the guest's current disk; every guest started now
+    /// and without a script is waited for, so `up` ends when every guest answers over SSH.
+    func setup(_ host: Host, _ inv: Inventory, fresh: Set<String>) -> [Action] {
+        guests(on: host.name).filter { $0.role.kind != .golden }.compactMap { g in
+            if let digest = g.setupDigest,
+               rerunSetup || fresh.contains(g.name) || record.setup[g.name]?.digest != digest {
+                return .runSetup(guest: g.name, host: host.name)
+            }
+            let starting = fresh.contains(g.name) || inv.domains[g.domain]?.state != .running
+            return starting ? .waitReady(guest: g.name, host: host.name) : nil
+        }
     }
 }

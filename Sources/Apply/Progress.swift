@@ -1,0 +1,82 @@
+import Core
+import Foundation
+
+/// Progress on the terminal. On a TTY, one live line per running task with its elapsed time,
+/// redrawn in place; otherwise plain lines as tasks start and end (logs and CI stay readable).
+/// `-v` also prints every libvirt/OVS/SSH step (`detail`).
+public final class Progress: Sendable {
+    public let verbose: Bool
+    private let tty: Bool
+    private let start = Date()
+    private struct Live { var tasks: [(id: Int, label: String, since: Date)] = []; var drawn = 0; var next = 0 }
+    private let live = Locked(Live())
+    private let ticker: Locked<DispatchSourceTimer?> = Locked(nil)
+
+    public init(verbose: Bool, tty: Bool = isatty(STDOUT_FILENO) == 1) {
+        self.verbose = verbose
+        self.tty = tty
+        if tty {
+            let t = DispatchSource.makeTimerSource(queue: .global())
+            t.schedule(deadline: .now() + 0.25, repeating: 0.25)
+            t.setEventHandler { [weak self] in self?.redraw() }
+            t.resume()
+            ticker.withLock { $0 = t }
+        }
+    }
+
+    deinit { ticker.withLock { $0?.cancel() } }
+
+    private var clock: String { String(format: "[%6.1fs]", Date().timeIntervalSince(start)) }
+
+    /// A stage heading.
+    public func stage(_ title: String) { line("==> \(title)") }
+
+    /// A line that stays (output of setup scripts, results).
+    public func line(_ text: String) {
+        live.withLock { l in
+            clear(&l)
+            FileHandle.standardOutput.write(Data("\(clock) \(text)\n".utf8))
+            draw(&l)
+        }
+    }
+
+    public func detail(_ text: String) { if verbose { line("    \(text)") } }
+
+    /// Runs `body` as a live task; prints its outcome with its duration.
+    public func task<T: Sendable>(_ label: String, _ body: () async throws -> T) async throws -> T {
+        let began = Date()
+        let id = live.withLock { l -> Int in
+            l.next += 1
+            l.tasks.append((l.next, label, began))
+            return l.next
+        }
+        if !tty { line("... \(label)") }
+        defer { live.withLock { l in l.tasks.removeAll { $0.id == id } } }
+        do {
+            let v = try await body()
+            line(String(format: "ok  %@ (%.1fs)", label, Date().timeIntervalSince(began)))
+            return v
+        } catch {
+            line(String(format: "ERR %@ (%.1fs)", label, Date().timeIntervalSince(began)))
+            throw error
+        }
+    }
+
+    private func redraw() { live.withLock { l in clear(&l); draw(&l) } }
+
+    private func clear(_ l: inout Live) {
+        guard tty, l.drawn > 0 else { return }
+        FileHandle.standardOutput.write(Data(String(repeating: "\u{1b}[1A\u{1b}[2K", count: l.drawn).utf8))
+        l.drawn = 0
+    }
+
+    private func draw(_ l: inout Live) {
+        guard tty, !l.tasks.isEmpty else { return }
+        let now = Date()
+        let shown = l.tasks.prefix(12)
+        var text = shown.map { String(format: "    %5.1fs  %@", now.timeIntervalSince($0.since), $0.label) }
+        if l.tasks.count > shown.count { text.append("    … and \(l.tasks.count - shown.count) more") }
+        FileHandle.standardOutput.write(Data((text.joined(separator: "\n") + "\n").utf8))
+        l.drawn = text.count
+    }
+}

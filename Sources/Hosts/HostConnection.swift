@@ -1,0 +1,84 @@
+import Core
+import Libvirt
+import OVS
+import SSH
+import TestbedState
+
+/// A live connection to one testbed host: libvirt (the C API, locally or over libvirt's libssh2
+/// transport), a command runner (a subprocess on the master, an exec channel of the host's one
+/// reused SSH session elsewhere) and its Open vSwitch. Opened once per command and shared by
+/// every task of that command.
+public final class HostConnection: Sendable {
+    public let spec: Host
+    public let libvirt: LibvirtConnection
+    public let runner: any CommandRunner
+    public let ovs: OVSSwitch
+    /// The host's SSH session (remote hosts): guests there are reached through it.
+    public let session: SSHSession?
+
+    init(spec: Host, libvirt: LibvirtConnection, runner: any CommandRunner, session: SSHSession?) {
+        self.spec = spec; self.libvirt = libvirt; self.runner = runner; self.session = session
+        self.ovs = OVSSwitch(runner: runner)
+    }
+
+    public var name: String { spec.name }
+
+    /// Connects to a host. For a remote host the SSH session comes first: it checks the host key
+    /// against the project's known_hosts (recording it on first contact), so libvirt's own
+    /// transport, which reads the same file, never meets an unknown key.
+    public static func connect(_ spec: Host, knownHosts: String) async throws -> HostConnection {
+        do {
+            guard let ssh = spec.ssh else {
+                let lv = try await LibvirtConnection.open(spec.libvirtURI)
+                return HostConnection(spec: spec, libvirt: lv, runner: LocalRunner(), session: nil)
+            }
+            let session = try await SSHSession.connect(
+                host: ssh.address, port: ssh.port, user: ssh.user, auth: .privateKeyFile(ssh.identity),
+                hostKey: .knownHosts(file: knownHosts), timeout: .seconds(15))
+            let lv = try await LibvirtConnection.open(spec.libvirtURI)
+            return HostConnection(spec: spec, libvirt: lv, runner: SSHRunner(session: session, location: "host \(spec.name)"),
+                                  session: session)
+        } catch {
+            throw error.asTBError(.libvirt, "cannot reach host \(spec.name)").about("host \(spec.name)")
+        }
+    }
+
+    public func close() async {
+        await libvirt.close()
+        await session?.close()
+    }
+}
+
+/// Connections to every host of a testbed, opened concurrently. Hosts that do not answer are
+/// reported in `failures` and left out; the others can still be worked on.
+public struct HostSet: Sendable {
+    public var connections: [String: HostConnection]
+    public var failures: [String: TBError]
+
+    public static func connect(_ state: TestbedState, knownHosts: String, only: Set<String>? = nil) async -> HostSet {
+        let wanted = state.hosts.filter { only?.contains($0.name) ?? true }
+        var set = HostSet(connections: [:], failures: [:])
+        await withTaskGroup(of: (String, Result<HostConnection, TBError>).self) { group in
+            for h in wanted {
+                group.addTask {
+                    do { return (h.name, .success(try await HostConnection.connect(h, knownHosts: knownHosts))) } catch {
+                        return (h.name, .failure(error.asTBError(.libvirt, "cannot reach host \(h.name)")))
+                    }
+                }
+            }
+            for await (name, result) in group {
+                switch result {
+                case .success(let c): set.connections[name] = c
+                case .failure(let e): set.failures[name] = e
+                }
+            }
+        }
+        return set
+    }
+
+    public subscript(_ host: String) -> HostConnection? { connections[host] }
+
+    public func closeAll() async {
+        for c in connections.values { await c.close() }
+    }
+}

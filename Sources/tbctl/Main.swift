@@ -1,0 +1,57 @@
+import ArgumentParser
+import Core
+import Foundation
+
+/// Exit codes: 0 ok, 1 a user-facing error (bad compose file, a failed step), 2 bad usage.
+@main
+struct Main {
+    static func main() async {
+        do {
+            var command = try Tbctl.parseAsRoot()
+            if var cmd = command as? AsyncParsableCommand {
+                try await cmd.run()
+            } else {
+                try command.run()
+            }
+        } catch let error as TBError {
+            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
+            exit(1)
+        } catch let error as ExitCode {
+            exit(error.rawValue)
+        } catch {
+            let code = Tbctl.exitCode(for: error)
+            if code == .success || code.rawValue == 1 {
+                Tbctl.exit(withError: error)
+            }
+            FileHandle.standardError.write(Data((Tbctl.fullMessage(for: error) + "\n").utf8))
+            exit(2)
+        }
+    }
+}
+
+struct Tbctl: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tbctl",
+        abstract: "Provision KVM testbeds from one compose file.",
+        discussion: """
+            tbctl reads testbed.yaml (guests, networks, images, hosts), compiles it to \
+            .testbed/state.json and makes the hosts match it: golden images, linked clones, \
+            Open vSwitch networks joined by tunnels, cloud-init seeds and setup scripts.
+
+            Typical session:
+              tbctl validate              check testbed.yaml
+              tbctl up                    build and start everything (re-run: converges)
+              tbctl status                guests, hosts, addresses
+              tbctl down                  remove guests and networks (images stay cached)
+            """,
+        subcommands: [GenerateArtefacts.self, Validate.self, Show.self, Plan.self, Up.self, Status.self, Down.self])
+}
+
+/// Options every command that reads a project takes.
+struct ProjectOptions: ParsableArguments {
+    @Option(name: .shortAndLong, help: "The compose file.")
+    var file: String = "testbed.yaml"
+
+    @Flag(name: .shortAndLong, help: "Show each libvirt, OVS and SSH step.")
+    var verbose = false
+}
