@@ -18,8 +18,7 @@ enum CoreTag {
         switch tag {
         case str, nonSpecific, merge: return nil
         case int: return Scalar.resolveInt(s.value) == nil ? "`\(s.value)` is not an integer (tagged !!int)" : nil
-        case float: return Scalar.resolveNumber(s.value) == nil && Scalar.resolveInt(s.value) == nil
-            ? "`\(s.value)` is not a number (tagged !!float)" : nil
+        case float: return Scalar.resolveNumber(s.value) == nil ? "`\(s.value)` is not a number (tagged !!float)" : nil
         case bool: return Scalar.resolveBool(s.value) == nil ? "`\(s.value)` is not a boolean (tagged !!bool)" : nil
         case null: return Scalar.resolveNull(s.value) ? nil : "`\(s.value)` is not null (tagged !!null)"
         default: return "unsupported tag `\(short(tag))` (only the core schema tags are understood)"
