@@ -30,8 +30,8 @@ enum Names {
             if keep && c != "-" { out.append(c) } else if !out.isEmpty && !out.hasSuffix("-") { out.append("-") }
         }
         out = trimDashes(out)
-        if out.isEmpty { return "testbed" }
-        if !isLower(out.first!) { out = "tb-" + out }
+        guard let first = out.first else { return "testbed" }
+        if !isLower(first) { out = "tb-" + out }
         return trimDashes(String(out.prefix(20)))
     }
 

@@ -9,7 +9,7 @@ enum Suggestions {
             let d = distance(word, c)
             // A word of two letters is within 2 of every other: require something in common.
             guard d <= 2, d < word.count, d < c.count else { continue }
-            if best == nil || d < best!.distance { best = (c, d) }
+            if d < best?.distance ?? Int.max { best = (c, d) }
         }
         return best?.name
     }
