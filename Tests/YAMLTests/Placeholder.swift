@@ -1,1 +1,0 @@
-// Placeholder until YAMLTests has tests; delete when adding the first real file.
