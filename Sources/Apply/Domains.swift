@@ -1,0 +1,55 @@
+import Core
+import Foundation
+import Hosts
+import Libvirt
+import TestbedState
+
+extension Executor {
+    /// Defines (or redefines) a domain from its artefact XML and records the XML's digest in the
+    /// domain's metadata, so the next plan can tell whether the definition changed.
+    func defineDomain(_ guest: Guest) async throws {
+        let host = try context.host(guest.host)
+        let path = context.artefact(guest.name, "domain.xml")
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw TBError(.notFound, "\(path) is missing: run `tbctl generate-artefacts`")
+        }
+        var xml = String(decoding: data, as: UTF8.self)
+        // Redefining an existing name needs its UUID, or libvirt refuses.
+        if let existing = try await host.libvirt.domain(named: guest.domain) {
+            xml = xml.replacingOccurrences(of: "<name>", with: "<uuid>\(existing.uuid)</uuid>\n  <name>", options: [], range: xml.range(of: "<name>"))
+        }
+        let dom = try await host.libvirt.defineDomain(xml: xml)
+        try await dom.setMetadata(DomainMetadata.configElement(digest: Digest.sha256Hex(data)), key: "tbctlcfg",
+                                  uri: DomainMetadata.configNamespace, .config)
+    }
+
+    func startDomain(_ guest: Guest) async throws {
+        let host = try context.host(guest.host)
+        guard let dom = try await host.libvirt.domain(named: guest.domain) else {
+            throw TBError(.notFound, "domain \(guest.domain) is not defined")
+        }
+        switch try await dom.state() {
+        case .running, .blocked: return
+        case .paused, .pmsuspended: try await dom.resume()
+        default: try await dom.start()
+        }
+    }
+
+    /// Stops and undefines a domain (with its snapshot metadata) and deletes its disk and seed.
+    func removeDomain(_ name: String, on host: HostConnection) async throws {
+        try await removeDomainIfPresent(name, on: host)
+        let guest = String(name.dropFirst(context.state.project.count + 1))
+        let pool = try await pool(host)
+        for vol in [guest + ".qcow2", guest + "-seed.iso"] {
+            try await deleteVolume(vol, in: pool)
+            try await context.update { $0.setVolume(host.name, vol, nil) }
+        }
+        try await context.update { $0.setup[guest] = nil }
+    }
+
+    func removeDomainIfPresent(_ name: String, on host: HostConnection) async throws {
+        guard let dom = try await host.libvirt.domain(named: name) else { return }
+        if try await dom.isActive() { try await dom.destroy() }
+        try await dom.undefine()
+    }
+}

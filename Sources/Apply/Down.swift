@@ -1,0 +1,68 @@
+import Core
+import Foundation
+import Hosts
+import Libvirt
+import Plan
+import TestbedState
+
+extension Provisioner {
+    /// Removes the project's guests, their disks and seeds, the management networks and OVS
+    /// bridges on every host. Base and golden images stay (a cache for the next `up`) unless
+    /// `purge`, which also removes them and the storage pool. Idempotent.
+    public func down(purge: Bool) async throws {
+        let lock = try ProjectLock(path: workspace.path("lock"), command: "down")
+        defer { withExtendedLifetime(lock) {} }
+        let hosts = await HostSet.connect(state, knownHosts: workspace.knownHosts)
+        defer { Task { await hosts.closeAll() } }
+        let context = try ApplyContext(state: state, workspace: workspace, hosts: hosts, progress: progress)
+        var failures: [Failure] = []
+        await withTaskGroup(of: Failure?.self) { group in
+            for (name, host) in hosts.connections {
+                group.addTask {
+                    do {
+                        try await progress.task("remove project \(state.project) from \(name)") {
+                            try await HostTeardown(context: context, host: host).run(purge: purge)
+                        }
+                        return nil
+                    } catch {
+                        return Failure(action: .removeDomain(domain: "*", host: name), error: error.asTBError().about("host \(name)"))
+                    }
+                }
+            }
+            for await f in group { if let f { failures.append(f) } }
+        }
+        try Self.report(failures: failures, unreachable: hosts.failures, what: "down")
+        progress.line("testbed \(state.project) is down\(purge ? " (images purged)" : "; base and golden images kept (use --purge to remove them)")")
+    }
+}
+
+/// Everything of one project on one host, removed in dependency order.
+struct HostTeardown: Sendable {
+    let context: ApplyContext
+    let host: HostConnection
+    var executor: Executor { Executor(context: context) }
+
+    func run(purge: Bool) async throws {
+        let project = context.state.project
+        let inv = try await host.inventory(project: project)
+        try await concurrentMap(Array(inv.domains.keys)) { try await executor.removeDomainIfPresent($0, on: host) }
+        if let pool = try await host.libvirt.storagePool(named: host.spec.pool), try await pool.isActive() {
+            let volumes = try await pool.volumes().filter { purge || !($0.name.hasPrefix("base-") || $0.name.hasPrefix("golden-")) }
+            try await concurrentMap(volumes) { try await $0.delete() }
+            if purge {
+                try await pool.destroy()
+                try await pool.delete()
+            }
+        }
+        if purge, let pool = try await host.libvirt.storagePool(named: host.spec.pool) { try await pool.undefine() }
+        if let net = try await host.libvirt.network(named: host.spec.management.network) {
+            if try await net.isActive() { try await net.destroy() }
+            try await net.undefine()
+        }
+        try await host.ovs.deleteProject(project: project)
+        try await context.update { r in
+            r.volumes[host.name] = purge ? nil : r.volumes[host.name]?.filter { $0.key.hasPrefix("base-") || $0.key.hasPrefix("golden-") }
+            for g in context.state.guests where g.host == host.name { r.setup[g.name] = nil }
+        }
+    }
+}

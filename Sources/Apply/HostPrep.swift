@@ -1,0 +1,72 @@
+import Core
+import Hosts
+import Libvirt
+import OVS
+import TestbedState
+
+extension Executor {
+    /// The project's dir pool: defined, built (its folder made), started, autostarted.
+    func createPool(_ host: HostConnection) async throws {
+        let spec = host.spec
+        let parent = String(spec.poolPath[..<spec.poolPath.lastIndex(of: "/")!])
+        try await host.runner.check(["mkdir", "-p", "-m", "0711", parent])
+        let pool = try await host.libvirt.storagePool(named: spec.pool)
+            ?? host.libvirt.defineStoragePool(xml: LibvirtXML.pool(name: spec.pool, path: spec.poolPath))
+        progress.detail("pool \(spec.pool) at \(spec.poolPath) on \(host.name)")
+        try await pool.build()
+        if try await !pool.isActive() { try await pool.create() }
+        try await pool.setAutostart(true)
+    }
+
+    /// The management NAT network with one DHCP host entry per guest of this host.
+    func ensureManagementNetwork(_ host: HostConnection) async throws {
+        let guests = context.state.guests.filter { $0.host == host.name }
+        let net = try await host.libvirt.network(named: host.spec.management.network)
+            ?? host.libvirt.defineNetwork(xml: LibvirtXML.managementNetwork(host.spec, guests: guests))
+        if try await !net.isActive() {
+            progress.detail("start network \(host.spec.management.network) on \(host.name)")
+            try await net.create()
+        }
+        try await net.setAutostart(true)
+        try await syncDHCPHosts(net, guests: guests)
+    }
+
+    /// Adds missing DHCP host entries and drops stale ones, live and in the persistent config,
+    /// without restarting the network (which would cut every running guest off it).
+    func syncDHCPHosts(_ net: Libvirt.Network, guests: [Guest]) async throws {
+        let xml = try await net.xml()
+        let have = LibvirtXML.dhcpHosts(in: xml)
+        let want = Dictionary(uniqueKeysWithValues: guests.map { ($0.managementNIC.mac, $0) })
+        for (mac, entry) in have where want[mac].map({ LibvirtXML.dhcpHost($0) }) != entry {
+            try await net.updateDHCPHost(entry, add: false)
+        }
+        for (mac, g) in want where have[mac] != LibvirtXML.dhcpHost(g) {
+            try await net.updateDHCPHost(LibvirtXML.dhcpHost(g), add: true)
+        }
+    }
+
+    /// Bridges and tunnels of the project on this host: exactly the planned changes, in one
+    /// ovs-vsctl transaction, verified afterwards.
+    func configureBridges(_ host: HostConnection) async throws {
+        let desired = Self.desiredBridges(context.state, host: host.spec)
+        let changes = try await host.ovs.plan(desired, project: context.state.project)
+        for c in changes { progress.detail("ovs on \(host.name): \(c)") }
+        try await host.ovs.apply(changes)
+    }
+
+    static func desiredBridges(_ state: TestbedState, host: Host) -> [DesiredBridge] {
+        let datapath: Datapath = host.datapath == .netdev ? .netdev : .system
+        return state.networks.filter { $0.hosts.contains(host.name) }.map { net in
+            var ports: [DesiredPort] = state.tunnels.filter { $0.network == net.name }.flatMap { t in
+                [t.hub, t.spoke].filter { $0.host == host.name }.map { end in
+                    DesiredPort.tunnel(end.port, OVS.TunnelKind(rawValue: t.kind.rawValue)!, remoteIP: end.remoteIP, key: t.key)
+                }
+            }
+            if let gw = net.gateway, net.hosts.first == host.name, let prefix = Subnet(net.subnet)?.prefix {
+                ports.append(.gateway(OVSNames.gatewayPort(project: state.project, network: net.name),
+                                      address: "\(gw)/\(prefix)", mtu: net.mtu))
+            }
+            return DesiredBridge(name: net.bridge, datapath: datapath, project: state.project, network: net.name, ports: ports)
+        }
+    }
+}

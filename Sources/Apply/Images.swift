@@ -1,0 +1,64 @@
+import Core
+import Foundation
+import Hosts
+import Libvirt
+import TestbedState
+
+extension Executor {
+    /// Imports a base image through the libvirt storage API (works the same for remote hosts),
+    /// after checking the local file still has the SHA-256 the state was compiled with.
+    func importImage(_ name: String, on host: HostConnection) async throws {
+        guard let image = context.state.image(named: name) else { throw TBError(.notFound, "no image \(name)") }
+        guard !image.source.hasPrefix("http://"), !image.source.hasPrefix("https://") else {
+            throw TBError(.unsupported, "image \(name): http(s) sources are not supported yet; download it and give its path")
+        }
+        let actual = try await blocking { try Digest.sha256Hex(fileAt: image.source) }
+        guard actual == image.sha256 else {
+            throw TBError(.invalidInput, "image \(name): \(image.source) changed since it was compiled (sha256 \(actual), expected \(image.sha256 ?? "-")); run `tbctl generate-artefacts`")
+        }
+        try await uploadVolume(image.volume, from: image.source, to: host, digest: actual)
+    }
+
+    /// Builds a service's golden image once: an overlay of the base image, booted with its own
+    /// seed, the golden setup run over SSH, then a clean ACPI shutdown (waited for by libvirt
+    /// lifecycle event, not by polling) so the filesystem is consistent for the clones.
+    func buildGolden(_ service: String, on host: HostConnection) async throws {
+        guard let golden = context.state.service(named: service)?.golden else { return }
+        let builder = try context.guest(golden.builder)
+        try await context.update { $0.setVolume(host.name, golden.volume, nil) }
+        try await removeDomainIfPresent(builder.domain, on: host)
+        try await createOverlay(golden.volume, backing: builder.disk.backingVolume, format: builder.disk.backingFormat,
+                                capacity: builder.disk.capacityBytes, on: host)
+        try await uploadSeed(builder)
+        try await defineDomain(builder)
+        try await startDomain(builder)
+        try await runScript(builder, path: golden.setup)
+        let dom = try await host.libvirt.domain(named: builder.domain)!
+        try await dom.shutdown()
+        do { try await host.libvirt.waitForState(builder.domain, .shutoff, timeout: .seconds(120)) } catch {
+            throw TBError(.timeout, "golden builder \(builder.name) did not shut down within 120 s after its setup",
+                          underlying: error)
+        }
+        try await dom.undefine()
+        try await context.update { $0.setVolume(host.name, golden.volume, "built:\(golden.setupDigest)") }
+    }
+
+    /// Copies a built golden image to another host, host to host through libvirt streams
+    /// (sparse: holes are not sent). Its backing path, the base image in the same pool path,
+    /// is valid there because every host uses the same pool path.
+    func copyGolden(_ service: String, from: HostConnection, to: HostConnection) async throws {
+        guard let golden = context.state.service(named: service)?.golden else { return }
+        guard let source = try await pool(from).volume(named: golden.volume) else {
+            throw TBError(.notFound, "golden image \(golden.volume) is missing on host \(from.name)")
+        }
+        let pool = try await pool(to)
+        try await context.update { $0.setVolume(to.name, golden.volume, nil) }
+        try await deleteVolume(golden.volume, in: pool)
+        let info = try await source.info()
+        let sink = try await pool.createVolume(xml: LibvirtXML.rawVolume(name: golden.volume, bytes: Int64(info.allocation)))
+        let stats = try await source.copy(to: sink)
+        progress.detail("copied \(golden.volume) \(from.name) -> \(to.name): \(stats)")
+        try await pool.refresh()
+        try await context.update { $0.setVolume(to.name, golden.volume, "built:\(golden.setupDigest)") }
+    }
+}

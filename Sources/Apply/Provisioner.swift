@@ -1,0 +1,79 @@
+import Core
+import Foundation
+import Hosts
+import Plan
+import TestbedState
+
+/// `plan`, `up` and `down` for a compiled testbed.
+public struct Provisioner: Sendable {
+    public let state: TestbedState
+    public let workspace: Workspace
+    public let progress: Progress
+
+    public init(state: TestbedState, workspace: Workspace, progress: Progress) {
+        self.state = state; self.workspace = workspace; self.progress = progress
+    }
+
+    /// Connects to every host and reads what each has, concurrently.
+    public func survey() async -> (HostSet, [String: Inventory], [String: TBError]) {
+        var hosts = await HostSet.connect(state, knownHosts: workspace.knownHosts)
+        var inventories: [String: Inventory] = [:]
+        await withTaskGroup(of: (String, Result<Inventory, TBError>).self) { group in
+            for (name, conn) in hosts.connections {
+                group.addTask {
+                    do { return (name, .success(try await conn.inventory(project: state.project))) } catch {
+                        return (name, .failure(error.asTBError(.libvirt, "cannot read what host \(name) has").about("host \(name)")))
+                    }
+                }
+            }
+            for await (name, r) in group {
+                switch r {
+                case .success(let inv): inventories[name] = inv
+                case .failure(let e): hosts.failures[name] = e
+                }
+            }
+        }
+        return (hosts, inventories, hosts.failures)
+    }
+
+    public func plan(rerunSetup: Bool = false) async throws -> (stages: [Stage], unreachable: [String: TBError]) {
+        let (hosts, inventories, failures) = await survey()
+        await hosts.closeAll()
+        return (try planner(inventories, rerunSetup: rerunSetup).plan(), failures)
+    }
+
+    func planner(_ inventories: [String: Inventory], rerunSetup: Bool) throws -> Planner {
+        var p = Planner(state: state, inventories: inventories, record: try ApplyContext.loadRecord(workspace),
+                        artefacts: try ApplyContext.artefactDigests(state, workspace))
+        p.rerunSetup = rerunSetup
+        return p
+    }
+
+    /// Makes every reachable host match the state. Throws one error listing every failure
+    /// (and every unreachable host) after all the rest is done.
+    public func up(rerunSetup: Bool = false) async throws {
+        let lock = try ProjectLock(path: workspace.path("lock"), command: "up")
+        defer { withExtendedLifetime(lock) {} }
+        progress.stage("checking \(state.hosts.count) host\(state.hosts.count == 1 ? "" : "s")")
+        let (hosts, inventories, unreachable) = await survey()
+        defer { Task { await hosts.closeAll() } }
+        for (name, e) in unreachable.sorted(by: { $0.key < $1.key }) { progress.line("host \(name) unreachable: \(e.message)") }
+        let stages = try planner(inventories, rerunSetup: rerunSetup).plan()
+        if stages.isEmpty && unreachable.isEmpty {
+            progress.line("nothing to do: the testbed matches \(workspace.stateFile)")
+            return
+        }
+        let context = try ApplyContext(state: state, workspace: workspace, hosts: hosts, progress: progress)
+        let failures = try await StageRunner(context: context).run(stages)
+        try Self.report(failures: failures, unreachable: unreachable, what: "up")
+        progress.line("testbed \(state.project) is up: \(state.userGuests.count) guest\(state.userGuests.count == 1 ? "" : "s") on \(state.hosts.count) host\(state.hosts.count == 1 ? "" : "s")")
+    }
+
+    static func report(failures: [Failure], unreachable: [String: TBError], what: String) throws {
+        guard !failures.isEmpty || !unreachable.isEmpty else { return }
+        var lines = unreachable.sorted { $0.key < $1.key }.map { "- \($0.value.description)" }
+        lines += failures.map { "- \($0.error.description)" }
+        let n = failures.count + unreachable.count
+        throw TBError(.command, "`\(what)` did not finish: \(n) problem\(n == 1 ? "" : "s") (what succeeded stays; run `tbctl \(what)` again once fixed):\n" + lines.joined(separator: "\n"))
+    }
+}

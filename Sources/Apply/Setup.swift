@@ -1,0 +1,76 @@
+import Core
+import Foundation
+import Hosts
+import SSH
+import TestbedState
+
+extension Executor {
+    func waitReady(_ guest: Guest) async throws {
+        let session = try await context.host(guest.host).guestSession(guest, user: context.state.user, keyFile: context.workspace.keyFile)
+        await session.close()
+    }
+
+    /// Runs the guest's setup script once and records it (by digest) so the next `up` skips it.
+    func runSetup(_ guest: Guest) async throws {
+        guard let script = guest.setup else { return }
+        try await runScript(guest, path: script)
+        try await context.update {
+            $0.setup[guest.name] = .init(digest: guest.setupDigest ?? "", at: ISO8601DateFormatter().string(from: Date()))
+        }
+    }
+
+    /// Copies a script into the guest and runs it with the guest's environment, streaming its
+    /// output line by line with the guest's name in front. A non-zero exit is an error that
+    /// carries the script's last lines of output.
+    func runScript(_ guest: Guest, path: String) async throws {
+        guard let bytes = FileManager.default.contents(atPath: path) else {
+            throw TBError(.notFound, "setup script \(path) cannot be read")
+        }
+        let session = try await context.host(guest.host).guestSession(guest, user: context.state.user, keyFile: context.workspace.keyFile)
+        defer { Task { await session.close() } }
+        let remote = "/tmp/tbctl-setup-\(guest.name).sh"
+        try await session.upload(Array(bytes), to: remote, mode: 0o755)
+        let printer = LinePrinter(prefix: guest.name, progress: progress)
+        let result = try await session.exec(GuestCommand.wrap(guest, "sh \(remote)")) { _, chunk in printer.feed(chunk) }
+        printer.flush()
+        guard result.succeeded else {
+            let tail = (result.stderr.isEmpty ? result.stdout : result.stderr).split(separator: "\n").suffix(5).joined(separator: "\n")
+            throw TBError(.command, "setup script \((path as NSString).lastPathComponent) exited with status \(result.status)", cause: tail)
+        }
+    }
+}
+
+/// Commands run in a guest see the guest's `env` (as in its /etc/profile.d/tbctl-env.sh).
+public enum GuestCommand {
+    public static func wrap(_ guest: Guest, _ command: String) -> String {
+        let exports = guest.env.sorted { $0.key < $1.key }.map { "export \($0.key)=\(shellQuote($0.value)); " }.joined()
+        return exports + command
+    }
+}
+
+/// Splits streamed output into lines and prints each with a `name | ` prefix.
+final class LinePrinter: Sendable {
+    private let prefix: String
+    private let progress: Progress
+    private let pending = Locked([UInt8]())
+
+    init(prefix: String, progress: Progress) { self.prefix = prefix; self.progress = progress }
+
+    func feed(_ bytes: [UInt8]) {
+        let lines = pending.withLock { buf -> [String] in
+            buf += bytes
+            var out: [String] = []
+            while let nl = buf.firstIndex(of: 0x0a) {
+                out.append(String(decoding: buf[..<nl], as: UTF8.self))
+                buf.removeSubrange(...nl)
+            }
+            return out
+        }
+        for l in lines { progress.line("\(prefix) | \(l)") }
+    }
+
+    func flush() {
+        let rest = pending.withLock { b -> [UInt8] in defer { b = [] }; return b }
+        if !rest.isEmpty { progress.line("\(prefix) | \(String(decoding: rest, as: UTF8.self))") }
+    }
+}

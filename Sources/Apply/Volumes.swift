@@ -1,0 +1,71 @@
+import Core
+import Foundation
+import Hosts
+import Libvirt
+import TestbedState
+
+extension Executor {
+    func pool(_ host: HostConnection) async throws -> StoragePool {
+        guard let pool = try await host.libvirt.storagePool(named: host.spec.pool) else {
+            throw TBError(.notFound, "storage pool \(host.spec.pool) is missing")
+        }
+        return pool
+    }
+
+    /// Deletes a volume if it exists (a leftover of an interrupted run, or the old version).
+    func deleteVolume(_ name: String, in pool: StoragePool) async throws {
+        if let v = try await pool.volume(named: name) { try await v.delete() }
+    }
+
+    /// Uploads a local file as a fresh volume (sparse: holes are not sent), then records it.
+    func uploadVolume(_ name: String, from path: String, to host: HostConnection, digest: String) async throws {
+        let pool = try await pool(host)
+        try await context.update { $0.setVolume(host.name, name, nil) }
+        try await deleteVolume(name, in: pool)
+        let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber
+        let vol = try await pool.createVolume(xml: LibvirtXML.rawVolume(name: name, bytes: size?.int64Value ?? 0))
+        let stats = try await vol.upload(fromFile: path)
+        // libvirt still thinks the volume is raw; a refresh makes it read the header (qcow2,
+        // virtual size), which overlays created on it depend on.
+        try await pool.refresh()
+        progress.detail("uploaded \(name) to \(host.name): \(stats)")
+        try await context.update { $0.setVolume(host.name, name, digest) }
+    }
+
+    /// A qcow2 overlay whose backing file is `backing` in the same pool: a linked clone, no copy.
+    func createOverlay(_ name: String, backing: String, format: String, capacity: Int64?,
+                       on host: HostConnection) async throws {
+        let pool = try await pool(host)
+        try await deleteVolume(name, in: pool)
+        guard let base = try await pool.volume(named: backing) else {
+            throw TBError(.notFound, "backing image \(backing) is missing on host \(host.name)")
+        }
+        let size = max(capacity ?? 0, Int64(try await base.info().capacity))
+        let path = try await base.path()
+        _ = try await pool.createVolume(xml: LibvirtXML.overlay(name: name, capacity: size, backingPath: path, backingFormat: format))
+        progress.detail("overlay \(name) on \(host.name) backed by \(backing)")
+    }
+
+    func createDisk(_ guest: Guest) async throws {
+        let host = try context.host(guest.host)
+        try await context.update { $0.setup[guest.name] = nil }   // a new disk has run no setup
+        if let dom = try await host.libvirt.domain(named: guest.domain), try await dom.isActive() {
+            try await dom.destroy()
+        }
+        try await createOverlay(guest.disk.volume, backing: guest.disk.backingVolume, format: guest.disk.backingFormat,
+                                capacity: guest.disk.capacityBytes, on: host)
+    }
+
+    func uploadSeed(_ guest: Guest) async throws {
+        let path = context.artefact(guest.name, "seed.iso")
+        guard let bytes = FileManager.default.contents(atPath: path) else {
+            throw TBError(.notFound, "seed \(path) is missing: run `tbctl generate-artefacts`")
+        }
+        try await uploadVolume(guest.seedVolume, from: path, to: try context.host(guest.host), digest: Digest.sha256Hex(bytes))
+    }
+
+    func removeVolume(_ name: String, on host: HostConnection) async throws {
+        try await deleteVolume(name, in: try await pool(host))
+        try await context.update { $0.setVolume(host.name, name, nil) }
+    }
+}
