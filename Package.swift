@@ -54,6 +54,8 @@ let package = Package(
         .testTarget(name: "LibvirtTests", dependencies: ["Libvirt"]),
         .testTarget(name: "SSHTests", dependencies: ["SSH", "Core"]),
         .testTarget(name: "OVSTests", dependencies: ["OVS", "Core"]),
+        .testTarget(name: "E2ETests", dependencies: ["Libvirt", "SSH", "TestbedState", "Core"],
+                    exclude: ["Fixtures"]),
         .testTarget(name: "PlanTests", dependencies: ["Plan", "Compiler", "Compose", "TestbedState", "Core"]),
     ],
     swiftLanguageModes: [.v6]

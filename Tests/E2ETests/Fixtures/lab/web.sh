@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+echo "setup of $(hostname) as $ROLE" >> /var/log/tbctl-setup.log
+echo "web setup done on $(hostname)"

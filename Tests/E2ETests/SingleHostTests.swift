@@ -1,0 +1,97 @@
+import Core
+import Foundation
+import Libvirt
+import TestbedState
+import Testing
+
+/// `tbctl up/down/plan/status` on this host with real QEMU (TCG) guests, real OVS and real sshd.
+/// One lab, checked step by step as a user would; serialized because guests share two cores.
+@Suite(.serialized) struct SingleHostTests {
+    @Test func labComesUpConvergesAndGoesDown() async throws {
+        let lab = try TestLab(fixture: "lab")
+        defer { lab.removeDir() }
+        try await lab.tbctl("down", "--purge")   // a crashed earlier run leaves the fixed project behind
+
+        // A first `up` killed with SIGKILL in the middle of building the golden image...
+        try await killMidway(lab, when: "==> golden images")
+        // ...and the next one finishes the job.
+        let up = try await lab.tbctl("up")
+        #expect(up.status == 0, "\(up.stdout)\(up.stderr)")
+
+        let state = try lab.state
+        let names = state.userGuests.map(\.name)
+        #expect(names == ["solo", "web-0", "web-1", "web-2"])
+        for name in names {
+            #expect(try await lab.ssh(name, "hostname").stdout == "\(name)\n")
+        }
+        // The golden setup ran once, in the golden image: every clone has its marker.
+        for i in 0..<3 {
+            #expect(try await lab.ssh("web-\(i)", "cat /etc/golden-marker").stdout == "golden web-golden web\n")
+            #expect(try await lab.ssh("web-\(i)", "cat /var/log/tbctl-setup.log").stdout == "setup of web-\(i) as web\n")
+        }
+        #expect(try await lab.ssh("solo", "cat /etc/motd").stdout == "welcome to the e2e lab\n")
+        #expect(try await lab.ssh("solo", ". /etc/profile.d/tbctl-env.sh; echo $ROLE").stdout == "solo\n")
+
+        // Each clone's disk is an overlay of the golden image (asked of libvirt).
+        let golden = try #require(state.service(named: "web")?.golden)
+        let lv = try await LibvirtConnection.open("qemu:///system")
+        let pool = try #require(try await lv.storagePool(named: state.hosts[0].pool))
+        for i in 0..<3 {
+            let vol = try #require(try await pool.volume(named: "web-\(i).qcow2"))
+            #expect(try await vol.backingStorePath() == state.hosts[0].poolPath + "/" + golden.volume)
+            #expect(try await vol.xml().contains("<format type='qcow2'/>"))
+        }
+
+        // Guests reach each other over both OVS networks.
+        let web2 = try lab.guest("web-2")
+        for nic in web2.nics where !nic.isManagement {
+            let ping = try await lab.ssh("solo", "ping -c 2 -W 5 \(nic.ip)")
+            #expect(ping.status == 0, "solo -> web-2 \(nic.network) \(nic.ip): \(ping.stdout)")
+        }
+
+        // A second `up` changes nothing and says so.
+        let again = try await lab.tbctl("up")
+        #expect(again.status == 0 && again.stdout.contains("nothing to do"), "\(again.stdout)")
+        #expect(try await lab.tbctl("plan").stdout.contains("no changes"))
+
+        // A guest destroyed by hand comes back with the next `up`, its setup not run again.
+        try await lv.domain(named: "e2e-web-1")!.destroy()
+        #expect(try await lab.tbctl("status").stdout.contains("shutoff"))
+        let heal = try await lab.tbctl("up")
+        #expect(heal.status == 0, "\(heal.stdout)\(heal.stderr)")
+        #expect(try await lab.ssh("web-1", "cat /var/log/tbctl-setup.log").stdout == "setup of web-1 as web\n")
+        await lv.close()
+
+        // `down` leaves nothing of the project but the cached base and golden images...
+        let down = try await lab.tbctl("down")
+        #expect(down.status == 0, "\(down.stdout)\(down.stderr)")
+        var left = try await Leftovers.of(project: "e2e")
+        #expect(left.domains.isEmpty && left.networks.isEmpty && left.bridges.isEmpty, "\(left)")
+        #expect(left.volumes.allSatisfy { $0.hasPrefix("base-") || $0.hasPrefix("golden-") }, "\(left)")
+        // ...and `down --purge` not even those; a second `down` is a no-op.
+        #expect(try await lab.tbctl("down", "--purge").status == 0)
+        #expect(try await lab.tbctl("down", "--purge").status == 0)
+        left = try await Leftovers.of(project: "e2e")
+        #expect(left == Leftovers(), "\(left)")
+    }
+
+    /// Starts `tbctl up`, waits for a line of its output, then kills it with SIGKILL.
+    func killMidway(_ lab: TestLab, when marker: String) async throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Repo.tbctl)
+        p.arguments = ["up", "-f", lab.compose]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        var seen = ""
+        while !seen.contains(marker) {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen += String(decoding: chunk, as: UTF8.self)
+        }
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        #expect(seen.contains(marker), "up ended before \(marker): \(seen)")
+    }
+}

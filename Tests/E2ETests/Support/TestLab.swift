@@ -1,0 +1,91 @@
+import Core
+import Foundation
+import Libvirt
+import SSH
+import TestbedState
+
+/// Paths of the repository the tests run in.
+enum Repo {
+    static let root: String = {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<4 { url.deleteLastPathComponent() }   // Tests/E2ETests/Support/TestLab.swift
+        return url.path
+    }()
+    static var tbctl: String { root + "/.build/debug/tbctl" }
+    static var demoImage: String { root + "/images/out/tbctl-demo.qcow2" }
+    static func fixture(_ name: String) -> String { root + "/Tests/E2ETests/Fixtures/" + name }
+}
+
+/// A copy of a fixture lab in a temporary folder, driven through the real `tbctl` binary.
+/// The lab keeps its fixed project name, so a run that crashed is cleaned by the next one.
+struct TestLab {
+    let dir: String
+    var compose: String { dir + "/testbed.yaml" }
+    var workspace: Workspace { Workspace(composeFile: compose) }
+
+    init(fixture: String) throws {
+        guard FileManager.default.isExecutableFile(atPath: Repo.tbctl) else {
+            throw TBError(.notFound, "\(Repo.tbctl) is missing: run `swift build --product tbctl` (scripts/test.sh does)")
+        }
+        guard FileManager.default.fileExists(atPath: Repo.demoImage) else {
+            throw TBError(.notFound, "\(Repo.demoImage) is missing: run images/build-demo-image.sh (scripts/test.sh does)")
+        }
+        dir = FileManager.default.temporaryDirectory.appendingPathComponent("tbctl-e2e-\(fixture)-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.copyItem(atPath: Repo.fixture(fixture), toPath: dir)
+        let text = try String(contentsOfFile: compose, encoding: .utf8).replacingOccurrences(of: "IMAGE", with: Repo.demoImage)
+        try text.write(toFile: compose, atomically: true, encoding: .utf8)
+    }
+
+    @discardableResult
+    func tbctl(_ args: String...) async throws -> CommandResult {
+        try await Subprocess.run([Repo.tbctl] + args + ["-f", compose])
+    }
+
+    var state: TestbedState { get throws { try TestbedState.load(from: workspace.stateFile) } }
+
+    func guest(_ name: String) throws -> Guest {
+        guard let g = try state.guest(named: name) else { throw TBError(.notFound, "no guest \(name)") }
+        return g
+    }
+
+    /// Runs a command in a guest the way a user of the lab would: SSH with the project key,
+    /// accepting only the host key tbctl generated for the guest.
+    func ssh(_ guest: String, _ command: String) async throws -> CommandResult {
+        let g = try self.guest(guest)
+        let blob = Array(Data(base64Encoded: String(g.hostKey.split(separator: " ")[1]))!)
+        let session = try await SSHSession.connect(host: g.managementIP, user: try state.user,
+                                                   auth: .privateKeyFile(workspace.keyFile),
+                                                   hostKey: .exact(blob: blob), timeout: .seconds(20))
+        let r = try await session.exec(command)
+        await session.close()
+        return r
+    }
+
+    func removeDir() { try? FileManager.default.removeItem(atPath: dir) }
+}
+
+/// What libvirt and OVS on this machine have of a project, asked the way a user would check.
+struct Leftovers: Equatable, CustomStringConvertible {
+    var domains: [String] = []
+    var volumes: [String] = []
+    var networks: [String] = []
+    var bridges: [String] = []
+    var pool = false
+
+    static func of(project: String) async throws -> Leftovers {
+        let lv = try await LibvirtConnection.open("qemu:///system")
+        defer { Task { await lv.close() } }
+        var out = Leftovers()
+        out.domains = try await lv.allDomains().map(\.name).filter { $0.hasPrefix(project + "-") }.sorted()
+        out.networks = try await lv.allNetworks().map(\.name).filter { $0.hasPrefix(project + "-") }
+        if let pool = try await lv.storagePool(named: "tbctl-\(project)") {
+            out.pool = true
+            if try await pool.isActive() { out.volumes = try await pool.volumes().map(\.name).sorted() }
+        }
+        let br = try await Subprocess.run(["ovs-vsctl", "--format=csv", "--no-headings", "--columns=name,external_ids", "list", "Bridge"])
+        out.bridges = br.stdout.split(separator: "\n").filter { $0.contains("tbctl-project=\(project)") }.map { String($0.split(separator: ",")[0]) }
+        return out
+    }
+
+    var description: String { "domains \(domains) volumes \(volumes) networks \(networks) bridges \(bridges) pool \(pool)" }
+}
