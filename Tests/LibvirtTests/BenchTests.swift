@@ -41,6 +41,22 @@ struct BenchTests {
         }
     }
 
+    @Test func denseUploadOf256MiB() async throws {
+        let connection = try await openSystem()
+        let local = NSTemporaryDirectory() + uniqueName("dense")
+        defer { try? FileManager.default.removeItem(atPath: local) }
+        let length = 256 * MiB
+        try writeSparseFile(local, length: length, dataAt: (0..<256).map { $0 * MiB }, dataLength: MiB)
+        try await withDirPool(connection) { pool, _ in
+            let volume = try await pool.createVolume(xml: """
+                <volume><name>dense.raw</name><capacity unit='bytes'>\(length)</capacity>
+                <allocation>0</allocation><target><format type='raw'/></target></volume>
+                """)
+            let stats = try await time("upload 256 MiB of dense data") { try await volume.upload(fromFile: local) }
+            print("BENCH   upload stats: \(stats)")
+        }
+    }
+
     @Test func tenOverlays() async throws {
         let connection = try await openSystem()
         try await withDirPool(connection) { pool, dir in
