@@ -1,1 +1,0 @@
-// Placeholder until LibvirtTests has tests; delete when adding the first real file.
