@@ -31,3 +31,25 @@ import Testing
         #expect(try Ed25519Key.parsePEM(String(contentsOfFile: path, encoding: .utf8)) == key)
     }
 }
+
+@Suite struct BlockingTests {
+    /// Twenty blocking calls are all in progress at the same time: each waits until it has seen
+    /// the other nineteen start. With a pool that adds threads slowly (as Dispatch does once its
+    /// workers block) they would give up waiting instead.
+    @Test func blockedCallsRunAtOnce() async throws {
+        let started = Locked(0)
+        let sawAll = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for _ in 0..<20 {
+                group.addTask {
+                    try await blocking { () -> Bool in
+                        started.withLock { $0 += 1 }
+                        for _ in 0..<500 where started.current < 20 { usleep(10_000) }
+                        return started.current == 20
+                    }
+                }
+            }
+            return try await group.reduce(true) { $0 && $1 }
+        }
+        #expect(sawAll)
+    }
+}
