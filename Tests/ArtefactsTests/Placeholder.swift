@@ -1,1 +1,0 @@
-// Placeholder until ArtefactsTests has tests; delete when adding the first real file.
