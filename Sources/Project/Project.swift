@@ -34,6 +34,10 @@ public struct Project: Sendable {
     /// Compiles the compose file against the previous state and writes state.json and the artefacts.
     @discardableResult
     public func generate(overrides extra: [String: ScaleOverride] = [:]) throws -> TestbedState {
+        try generateWithSummary(overrides: extra).state
+    }
+
+    public func generateWithSummary(overrides extra: [String: ScaleOverride] = [:]) throws -> (state: TestbedState, artefacts: ArtefactWriter.Summary) {
         let compose = try loadCompose()
         guard let bytes = FileManager.default.contents(atPath: workspace.composeFile) else {
             throw TBError(.io, "cannot read \(workspace.composeFile)")
@@ -54,9 +58,9 @@ public struct Project: Sendable {
         } catch let e as ComposeError { throw e.asTBError }
         try cache.save()
         try writeFile(workspace.stateFile, try state.encoded(), mode: 0o644)
-        try ArtefactWriter.write(state: state, projectSecret: key.seed, to: workspace.artefacts,
-                                 extraUserData: { try UserDataFile.load($0) })
-        return state
+        let summary = try ArtefactWriter.write(state: state, projectSecret: key.seed, to: workspace.artefacts,
+                                               loadUserData: { try UserDataFile.load($0) })
+        return (state, summary)
     }
 
     /// An override counts while the compose file still says what it said when the override was made.
@@ -72,7 +76,8 @@ public struct Project: Sendable {
     public func currentState() throws -> TestbedState {
         if let state = try? TestbedState.load(from: workspace.stateFile),
            let bytes = FileManager.default.contents(atPath: workspace.composeFile),
-           state.composeDigest == Digest.sha256Hex(bytes) {
+           state.composeDigest == Digest.sha256Hex(bytes),
+           FileManager.default.fileExists(atPath: workspace.artefacts) {
             return state
         }
         return try generate()

@@ -18,9 +18,9 @@ struct GenerateArtefacts: AsyncParsableCommand {
 
     func run() async throws {
         let project = Project(composeFile: options.file)
-        let state = try project.generate()
+        let (state, artefacts) = try project.generateWithSummary()
         if json { return try printJSON(state) }
         print("compiled \(state.userGuests.count) guests, \(state.networks.count) networks, \(state.hosts.count) hosts -> \(project.workspace.stateFile)")
-        print("artefacts in \(project.workspace.artefacts)")
+        print("artefacts in \(project.workspace.artefacts): \(artefacts.changedGuests.count) of \(artefacts.guests) guests changed, \(artefacts.filesWritten) files written")
     }
 }
