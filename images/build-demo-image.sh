@@ -9,9 +9,11 @@
 # Idempotent: nothing is rebuilt when the image, its checksum and the stamp of the inputs
 # (this script, images/guest/*, kernel version, busybox version) are up to date.
 #
-# Usage: images/build-demo-image.sh [--force]
+# Usage: images/build-demo-image.sh [--force | --check]
+#        --check: exit 0 when the image is up to date, 1 when it would be rebuilt (builds nothing)
 # Env:   KVER (kernel version; default: the newest in /lib/modules with a /boot/vmlinuz-*)
 #        OUT (default images/out)  ROOT_MB (root fs size, default 256)
+#        REFRESH_DEBS=1 (download the .debs again instead of using images/out/debs)
 # Needs root (mkfs -d keeps owners, setuid sudo) and the Debian packages it names when
 # something is missing. It installs nothing itself.
 set -euo pipefail
@@ -22,13 +24,14 @@ ROOT_MB=${ROOT_MB:-256}
 BOOT_MB=16
 NAME=tbctl-demo
 IMG=$OUT/$NAME.qcow2
-FORCE=0; [ "${1:-}" = --force ] && FORCE=1
+FORCE=0 CHECK=0
+case ${1:-} in --force) FORCE=1;; --check) CHECK=1;; '') ;; *) echo "usage: $0 [--force|--check]" >&2; exit 2;; esac
 T0=$(date +%s.%N)
 say() { echo "build-demo-image: $*"; }
 die() { echo "build-demo-image: ERROR: $*" >&2; exit 1; }
 
 # ---- tools -------------------------------------------------------------------------
-[ "$(id -u)" = 0 ] || die "run as root (file owners and the setuid sudo go into the image)"
+[ $CHECK = 1 ] || [ "$(id -u)" = 0 ] || die "run as root (file owners and the setuid sudo go into the image)"
 missing=()
 need() { local tool=$1 pkg=$2; command -v "$tool" >/dev/null 2>&1 || [ -e "$tool" ] || missing+=("$pkg"); }
 need /bin/busybox busybox-static
@@ -63,9 +66,7 @@ fi
   die "no Debian kernel found (/boot/vmlinuz-* with /lib/modules/*): apt-get install -y linux-image-amd64"
 
 # ---- up to date? ---------------------------------------------------------------------
-mkdir -p "$OUT"
-exec 8>"$OUT/.build.lock"
-flock 8
+if [ $CHECK = 0 ]; then mkdir -p "$OUT"; exec 8>"$OUT/.build.lock"; flock 8; fi
 STAMP=$( { sha256sum "$HERE/build-demo-image.sh"; (cd "$GUEST" && sha256sum $(ls | sort)); echo "kernel $KVER";
            echo "busybox $(dpkg-query -W -f='${Version}' busybox-static 2>/dev/null || /bin/busybox | head -n1)";
            echo "root_mb $ROOT_MB"; } | sha256sum | cut -d' ' -f1)
@@ -75,21 +76,25 @@ if [ $FORCE = 0 ] && [ -f "$IMG" ] && [ -f "$IMG.sha256" ] && [ "$(cat "$OUT/$NA
   say "checked in $(echo "$(date +%s.%N) - $T0" | bc | xargs printf '%.2f') s"
   exit 0
 fi
+[ $CHECK = 1 ] && { say "out of date (or missing): $IMG"; exit 1; }
 say "building $IMG (kernel $KVER)"
 
 W=$OUT/work; rm -rf "$W"; mkdir -p "$W"
 trap 'rm -rf "$W"' EXIT
 
 # ---- Debian packages that are not installed on the build host --------------------------
-# (downloaded with apt-get download; cached in $OUT/debs for offline rebuilds)
+# (apt-get download once, kept in $OUT/debs; REFRESH_DEBS=1 downloads them again)
 DEBS="dropbear-bin libtomcrypt1 libtommath1 sudo libpam-modules"
+have_all() { local p; for p in $DEBS; do ls "$OUT/debs/${p}_"*.deb >/dev/null 2>&1 || return 1; done; }
 mkdir -p "$OUT/debs" "$W/dl"
-if ! (cd "$W/dl" && apt-get download $DEBS >"$W/dl.log" 2>&1); then
-  say "apt-get download failed, using the cache in $OUT/debs ($(tail -n1 "$W/dl.log"))"
-else
-  rm -f "$OUT"/debs/*.deb; mv "$W"/dl/*.deb "$OUT/debs/"
+if ! have_all || [ "${REFRESH_DEBS:-0}" = 1 ]; then
+  if (cd "$W/dl" && apt-get download $DEBS >"$W/dl.log" 2>&1); then
+    rm -f "$OUT"/debs/*.deb; mv "$W"/dl/*.deb "$OUT/debs/"
+  else
+    say "apt-get download failed: $(grep -m1 '^E:' "$W/dl.log" || tail -n1 "$W/dl.log")"
+  fi
 fi
-for p in $DEBS; do ls "$OUT/debs/${p}_"*.deb >/dev/null 2>&1 || die "package $p not available (apt-get update?)"; done
+have_all || die "packages $DEBS not available (apt-get update, network?)"
 X=$W/x; mkdir -p "$X"
 for d in "$OUT"/debs/*.deb; do dpkg-deb -x "$d" "$X"; done
 
