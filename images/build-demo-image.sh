@@ -113,6 +113,7 @@ install -m755 "$X/usr/sbin/dropbear" "$R/usr/sbin/"
 install -m755 "$X/usr/bin/dropbearkey" "$X/usr/bin/dbclient" "$R/usr/bin/"
 install -m755 "$X/usr/bin/dropbearconvert" "$R/usr/bin/"
 install -m4755 "$X/usr/bin/sudo" "$R/usr/bin/sudo"
+install -m755 /sbin/resize2fs "$R/usr/sbin/resize2fs"      # e2fsprogs: grows the root fs
 cp -a "$X"/usr/libexec/sudo/{sudoers.so,libsudo_util.so*} "$R/usr/libexec/sudo/"
 for m in pam_permit.so pam_deny.so pam_unix.so pam_env.so; do
   cp "$X/lib/x86_64-linux-gnu/security/$m" "$R/lib/x86_64-linux-gnu/security/" 2>/dev/null ||
@@ -120,7 +121,7 @@ for m in pam_permit.so pam_deny.so pam_unix.so pam_env.so; do
 done
 # shared libraries: resolved with ldd against the host's libc and the extracted packages
 LIBPATH=$X/usr/lib/x86_64-linux-gnu:$X/lib/x86_64-linux-gnu:$X/usr/libexec/sudo
-for b in "$R"/usr/sbin/dropbear "$R"/usr/bin/{dropbearkey,dbclient,dropbearconvert,sudo} \
+for b in "$R"/usr/sbin/{dropbear,resize2fs} "$R"/usr/bin/{dropbearkey,dbclient,dropbearconvert,sudo} \
          "$R"/usr/libexec/sudo/*.so* "$R"/lib/x86_64-linux-gnu/security/*.so; do
   LD_LIBRARY_PATH=$LIBPATH ldd "$b" | awk '/not found/{print "MISSING " $1} /=>/ && $3 ~ /^\//{print $3} /^[ \t]*\/lib64\//{print $1}'
 done | sort -u > "$W/libs"
@@ -150,7 +151,7 @@ printf '/bin/sh\n/bin/ash\n/bin/bash\n' > "$R/etc/shells"
 printf 'passwd: files\ngroup: files\nshadow: files\nhosts: files dns\n' > "$R/etc/nsswitch.conf"
 printf '127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n' > "$R/etc/hosts"
 echo localhost > "$R/etc/hostname"
-echo 'LABEL=tbctlroot / ext4 rw,noatime 0 1' > "$R/etc/fstab"
+echo 'LABEL=tbctlroot / ext4 rw,noatime,noinit_itable 0 1' > "$R/etc/fstab"
 : > "$R/etc/resolv.conf"
 ln -s /bin/busybox "$R/bin/bash"      # many scripts start with #!/bin/bash; busybox ash runs most
 install -m644 "$GUEST/profile" "$R/etc/profile"
@@ -200,7 +201,7 @@ O
 # ---- stage-1 initrd: busybox + the modules needed to find root and the seed -------------
 I=$W/initrd; mkdir -p "$I"/{bin,sbin,proc,sys,dev,newroot,lib/modules}
 cp /bin/busybox "$I/bin/"
-for a in sh mount umount insmod sleep cat findfs switch_root mkdir echo; do ln -s busybox "$I/bin/$a"; done
+for a in sh mount umount insmod sleep cat findfs switch_root mkdir echo dd od tr blockdev sync; do ln -s busybox "$I/bin/$a"; done
 install -m755 "$GUEST/initrd-init" "$I/init"
 declare -A SEEN; ORDER=()
 addmod() {

@@ -10,7 +10,7 @@
 # (per-instance steps must not run again). Prints the timings. Cleans up everything it made.
 #
 # Usage: images/smoke-test.sh [--keep-going]     (root; builds the image first if needed)
-# Env:   MEM (MiB, default 128)  NO_SECOND_BOOT=1  RNG=0 (no virtio-rng device)
+# Env:   MEM (MiB, default 128)  DISK_MB (clone size, default 1024: the root fs must grow)  NO_SECOND_BOOT=1  RNG=0 (no virtio-rng device)
 #        SMOKE_KEEP_LOG=FILE (keep the serial console and the guest's tbctl-cloud.log)
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -141,7 +141,7 @@ G() { ssh "${SSHO[@]}" root@"$IP" "$@"; }
 
 # ---- disk: a linked clone of (a copy of) the image -------------------------------------
 cp "$IMG" "$D/base.qcow2"
-qemu-img create -q -f qcow2 -o compat=1.1 -b "$D/base.qcow2" -F qcow2 "$D/disk.qcow2"
+qemu-img create -q -f qcow2 -o compat=1.1 -b "$D/base.qcow2" -F qcow2 "$D/disk.qcow2" ${DISK_MB:-1024}M
 
 # ---- network + domain ----------------------------------------------------------------
 cat > "$D/net.xml" <<EOF
@@ -260,6 +260,7 @@ head -c 300000 /dev/urandom > "$D/blob"
 check "copy a file with cat > file (300 kB)" [ "$(G 'mkdir -p /tmp/up && cat > /tmp/up/blob && sha256sum < /tmp/up/blob' < "$D/blob" | cut -d' ' -f1)" = "$(sha256sum < "$D/blob" | cut -d' ' -f1)" ]
 check "no warnings in /var/log/tbctl-cloud.log" G '! grep -q WARNING /var/log/tbctl-cloud.log'
 check "/etc/tbctl-demo-release" G 'grep -q "^tbctl-demo 20" /etc/tbctl-demo-release'
+check "root fs grown to the ${DISK_MB:-1024} MiB disk" G "set -- \$(stat -f -c '%b %S' /); [ \$((\$1 * \$2 / 1048576)) -gt $(( ${DISK_MB:-1024} * 85 / 100 )) ]"
 G 'grep "ssh up" /var/log/tbctl-cloud.log' | sed 's/^/smoke: guest: /'
 G cat /var/log/tbctl-cloud.log > "$D/guest.log" 2>/dev/null
 FIRST=$BOOT_S
