@@ -13,8 +13,8 @@ PKGS=(
   qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients dnsmasq-base iptables
   # networks
   openvswitch-switch iproute2
-  # cloud-init seeds
-  xorriso genisoimage
+  # cloud-init seeds, and tests that check them (xorriso/isoinfo) and domain XML (xmllint)
+  xorriso genisoimage libxml2-utils
   # SSH (clients for tests, sshd for simulated hosts)
   openssh-server openssh-client
   # demo image (images/build-demo-image.sh)

@@ -4,7 +4,6 @@
 # and bring up the quick-start lab (compose-examples/quickstart) on this host.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-deps.sh
 bash scripts/test-env.sh up
 swift build -c release --product tbctl
 BIN=$(swift build -c release --show-bin-path)/tbctl
