@@ -1,1 +1,0 @@
-// Placeholder until OVSTests has tests; delete when adding the first real file.
