@@ -28,7 +28,7 @@ let package = Package(
         .target(name: "Compose", dependencies: ["YAML", "Core"]),
         // 2. state: the compiled testbed (placement, IPAM, MACs, names) and its artefacts.
         .target(name: "TestbedState", dependencies: ["Core"]),
-        .target(name: "Compiler", dependencies: ["Compose", "TestbedState", "Core"]),
+        .target(name: "Compiler", dependencies: ["Compose", "TestbedState", "OVS", "Core"]),
         .target(name: "Artefacts", dependencies: ["TestbedState", "Core"]),
         // The I/O around the pure compiler: load, compile against the previous state, write.
         .target(name: "Project", dependencies: ["Compose", "Compiler", "Artefacts", "TestbedState", "YAML", "Core"]),
@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "OVS", dependencies: ["Core"]),
         .target(name: "Hosts", dependencies: ["Libvirt", "SSH", "OVS", "Plan", "TestbedState", "Core"]),
         // 3. plan: state vs what each host really has.  4. apply: make it so.
-        .target(name: "Plan", dependencies: ["TestbedState", "Core"]),
+        .target(name: "Plan", dependencies: ["TestbedState", "OVS", "Core"]),
         .target(name: "Apply", dependencies: ["Plan", "Hosts", "Artefacts", "TestbedState", "Core"]),
 
         .executableTarget(name: "tbctl", dependencies: [

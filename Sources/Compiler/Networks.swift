@@ -37,15 +37,14 @@ extension Compiler {
     /// is that spoke-to-spoke traffic crosses the hub.
     static func tunnels(_ networks: [TestbedState.Network], hosts: [TestbedState.Host],
                         project: String) -> [Tunnel] {
-        let index = Dictionary(uniqueKeysWithValues: hosts.enumerated().map { ($1.name, $0) })
         let ip = Dictionary(uniqueKeysWithValues: hosts.map { ($0.name, $0.tunnelIP ?? "") })
         return networks.flatMap { net -> [Tunnel] in
             guard let hub = net.hosts.first else { return [] }
             return net.hosts.dropFirst().map { spoke in
                 Tunnel(network: net.name, kind: net.tunnel, key: net.vni,
-                       hub: .init(host: hub, port: Names.tunnelPort(project: project, network: net.name, peer: index[spoke]!),
+                       hub: .init(host: hub, port: Names.tunnelPort(project: project, network: net.name, peer: spoke),
                                   remoteIP: ip[spoke]!),
-                       spoke: .init(host: spoke, port: Names.tunnelPort(project: project, network: net.name, peer: index[hub]!),
+                       spoke: .init(host: spoke, port: Names.tunnelPort(project: project, network: net.name, peer: hub),
                                     remoteIP: ip[hub]!))
             }
         }

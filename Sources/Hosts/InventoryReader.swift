@@ -62,8 +62,9 @@ extension HostConnection {
         var out: [String: [String: String]] = [:]
         for b in try await ovs.bridges(project: project) {
             var ports: [String: String] = [:]
-            for p in b.ports where ["vxlan", "geneve", "gre"].contains(p.type) {
-                ports[p.name] = "\(p.type) \(p.options["remote_ip"] ?? "") \(p.options["key"] ?? "")"
+            for p in b.ports where p.externalIDs[OVSKeys.project] == project || ["vxlan", "geneve", "gre"].contains(p.type) {
+                ports[p.name] = p.type == "internal" ? "internal \(p.addresses.joined(separator: ","))"
+                    : "\(p.type) \(p.options["remote_ip"] ?? "") \(p.options["key"] ?? "")"
             }
             out[b.name] = ports
         }

@@ -18,6 +18,12 @@ public enum OVSNames {
         name("tt", project, [network, peer])
     }
 
+    /// The Linux bridge of the project's management NAT network (libvirt creates it): another
+    /// prefix than guest networks', so a network called `mgmt` cannot take its name.
+    public static func managementBridge(project: String) -> String {
+        name("tm", project, [])
+    }
+
     /// The internal port holding the network's gateway address on the host that serves it.
     public static func gatewayPort(project: String, network: String) -> String {
         name("tg", project, [network])

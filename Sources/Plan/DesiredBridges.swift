@@ -1,10 +1,18 @@
+import Core
+import OVS
 import TestbedState
 
 /// The OVS bridges and tunnel ports a host should have for the project, in the same shape as
-/// `Inventory.bridges`: bridge -> port -> "kind remote_ip key".
+/// `Inventory.bridges`: bridge -> port -> "kind remote_ip key" for tunnels, "internal address/prefix"
+/// for a network's gateway port (on the network's hub host).
 public func desiredBridges(_ state: TestbedState, host: String) -> [String: [String: String]] {
     var out: [String: [String: String]] = [:]
-    for net in state.networks where net.hosts.contains(host) { out[net.bridge] = [:] }
+    for net in state.networks where net.hosts.contains(host) {
+        out[net.bridge] = [:]
+        if let gw = net.gateway, net.hosts.first == host, let prefix = Subnet(net.subnet)?.prefix {
+            out[net.bridge]![OVSNames.gatewayPort(project: state.project, network: net.name)] = "internal \(gw)/\(prefix)"
+        }
+    }
     for t in state.tunnels {
         let bridge = state.network(named: t.network)!.bridge
         for end in [t.hub, t.spoke] where end.host == host {
