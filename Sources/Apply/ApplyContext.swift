@@ -25,10 +25,13 @@ public final class ApplyContext: Sendable {
 
     public var currentRecord: AppliedRecord { record.current }
 
-    /// Changes the record and writes it at once (atomically).
+    /// Changes the record and writes it at once (atomically, under the lock, so concurrent
+    /// actions never write an older record over a newer one).
     func update(_ change: (inout AppliedRecord) -> Void) throws {
-        let snapshot = record.withLock { r -> AppliedRecord in change(&r); return r }
-        try workspace.writeJSON(snapshot, "applied.json")
+        try record.withLock { r in
+            change(&r)
+            try workspace.writeJSON(r, "applied.json")
+        }
     }
 
     func host(_ name: String) throws -> HostConnection {

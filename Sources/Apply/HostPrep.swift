@@ -10,8 +10,9 @@ extension Executor {
         let spec = host.spec
         let parent = String(spec.poolPath[..<spec.poolPath.lastIndex(of: "/")!])
         try await host.runner.check(["mkdir", "-p", "-m", "0711", parent])
-        let pool = try await host.libvirt.storagePool(named: spec.pool)
-            ?? host.libvirt.defineStoragePool(xml: LibvirtXML.pool(name: spec.pool, path: spec.poolPath))
+        var pool = try await host.libvirt.storagePool(named: spec.pool)
+        if pool == nil { pool = try await host.libvirt.defineStoragePool(xml: LibvirtXML.pool(name: spec.pool, path: spec.poolPath)) }
+        guard let pool else { return }
         progress.detail("pool \(spec.pool) at \(spec.poolPath) on \(host.name)")
         try await pool.build()
         if try await !pool.isActive() { try await pool.create() }
@@ -21,8 +22,11 @@ extension Executor {
     /// The management NAT network with one DHCP host entry per guest of this host.
     func ensureManagementNetwork(_ host: HostConnection) async throws {
         let guests = context.state.guests.filter { $0.host == host.name }
-        let net = try await host.libvirt.network(named: host.spec.management.network)
-            ?? host.libvirt.defineNetwork(xml: LibvirtXML.managementNetwork(host.spec, guests: guests))
+        var existing = try await host.libvirt.network(named: host.spec.management.network)
+        if existing == nil {
+            existing = try await host.libvirt.defineNetwork(xml: LibvirtXML.managementNetwork(host.spec, guests: guests))
+        }
+        guard let net = existing else { return }
         if try await !net.isActive() {
             progress.detail("start network \(host.spec.management.network) on \(host.name)")
             try await net.create()

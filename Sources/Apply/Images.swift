@@ -16,7 +16,7 @@ extension Executor {
         guard actual == image.sha256 else {
             throw TBError(.invalidInput, "image \(name): \(image.source) changed since it was compiled (sha256 \(actual), expected \(image.sha256 ?? "-")); run `tbctl generate-artefacts`")
         }
-        try await uploadVolume(image.volume, from: image.source, to: host, digest: actual)
+        try await uploadVolume(image.volume, from: image.source, to: host, digest: actual, isImage: true)
     }
 
     /// Builds a service's golden image once: an overlay of the base image, booted with its own
@@ -53,12 +53,14 @@ extension Executor {
         }
         let pool = try await pool(to)
         try await context.update { $0.setVolume(to.name, golden.volume, nil) }
-        try await deleteVolume(golden.volume, in: pool)
-        let info = try await source.info()
-        let sink = try await pool.createVolume(xml: LibvirtXML.rawVolume(name: golden.volume, bytes: Int64(info.allocation)))
-        let stats = try await source.copy(to: sink)
-        progress.detail("copied \(golden.volume) \(from.name) -> \(to.name): \(stats)")
-        try await pool.refresh()
+        try await to.poolLock.withLock {
+            try await deleteVolume(golden.volume, in: pool)
+            let info = try await source.info()
+            let sink = try await pool.createVolume(xml: LibvirtXML.rawVolume(name: golden.volume, bytes: Int64(info.allocation)))
+            let stats = try await source.copy(to: sink)
+            progress.detail("copied \(golden.volume) \(from.name) -> \(to.name): \(stats)")
+            try await pool.refresh()
+        }
         try await context.update { $0.setVolume(to.name, golden.volume, "built:\(golden.setupDigest)") }
     }
 }

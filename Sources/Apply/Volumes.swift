@@ -18,16 +18,23 @@ extension Executor {
     }
 
     /// Uploads a local file as a fresh volume (sparse: holes are not sent), then records it.
-    func uploadVolume(_ name: String, from path: String, to host: HostConnection, digest: String) async throws {
+    /// Images are followed by a pool refresh, so libvirt reads their header (qcow2, virtual
+    /// size) that overlays depend on; seeds need none.
+    func uploadVolume(_ name: String, from path: String, to host: HostConnection, digest: String,
+                      isImage: Bool = false) async throws {
+        guard isImage else { return try await uploadOnly(name, from: path, to: host, digest: digest, refresh: false) }
+        try await host.poolLock.withLock { try await uploadOnly(name, from: path, to: host, digest: digest, refresh: true) }
+    }
+
+    private func uploadOnly(_ name: String, from path: String, to host: HostConnection, digest: String,
+                            refresh: Bool) async throws {
         let pool = try await pool(host)
         try await context.update { $0.setVolume(host.name, name, nil) }
         try await deleteVolume(name, in: pool)
         let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber
         let vol = try await pool.createVolume(xml: LibvirtXML.rawVolume(name: name, bytes: size?.int64Value ?? 0))
         let stats = try await vol.upload(fromFile: path)
-        // libvirt still thinks the volume is raw; a refresh makes it read the header (qcow2,
-        // virtual size), which overlays created on it depend on.
-        try await pool.refresh()
+        if refresh { try await pool.refresh() }
         progress.detail("uploaded \(name) to \(host.name): \(stats)")
         try await context.update { $0.setVolume(host.name, name, digest) }
     }

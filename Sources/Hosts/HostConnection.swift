@@ -15,6 +15,9 @@ public final class HostConnection: Sendable {
     public let ovs: OVSSwitch
     /// The host's SSH session (remote hosts): guests there are reached through it.
     public let session: SSHSession?
+    /// Serialises pool refreshes with the uploads they follow: libvirt refuses to refresh a pool
+    /// while a volume job runs in it.
+    public let poolLock = AsyncMutex()
 
     init(spec: Host, libvirt: LibvirtConnection, runner: any CommandRunner, session: SSHSession?) {
         self.spec = spec; self.libvirt = libvirt; self.runner = runner; self.session = session

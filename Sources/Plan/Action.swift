@@ -74,7 +74,8 @@ public enum Action: Sendable, Equatable {
 public struct Stage: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable {
         case prune = "remove", hostPrep = "hosts", network = "networks", images = "images",
-             golden = "golden images", distribute = "image copies", disks = "disks", guests = "guests", setup = "setup"
+             golden = "golden images", distribute = "image copies", disks = "disks", define = "definitions",
+             start = "start", setup = "setup"
     }
     public var kind: Kind
     public var actions: [Action]

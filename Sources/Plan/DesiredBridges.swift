@@ -29,7 +29,7 @@ public func bridgeDifferences(desired: [String: [String: String]], actual: [Stri
         let have = actual[bridge]
         if have == nil { out.append("add bridge \(bridge)") }
         for (port, spec) in ports.sorted(by: { $0.key < $1.key }) where have?[port] != spec {
-            out.append(have?[port] == nil ? "add tunnel \(port) (\(spec))" : "update tunnel \(port) (\(spec))")
+            out.append(have?[port] == nil ? "add port \(port) (\(spec))" : "update port \(port) (\(spec))")
         }
         for port in (have ?? [:]).keys.sorted() where ports[port] == nil { out.append("remove port \(port)") }
     }

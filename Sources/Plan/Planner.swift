@@ -31,7 +31,9 @@ public struct Planner: Sendable {
             stages[.network, default: []] += network(host, inv)
             stages[.images, default: []] += images(host, inv)
             stages[.disks, default: []] += disks(host, inv, fresh: &fresh)
-            stages[.guests, default: []] += domains(host, inv, fresh: fresh)
+            let (define, start) = domains(host, inv, fresh: fresh)
+            stages[.define, default: []] += define
+            stages[.start, default: []] += start
             stages[.setup, default: []] += setup(host, inv, fresh: fresh)
         }
         let (build, copy) = goldens()

@@ -76,18 +76,20 @@ extension Planner {
         return out
     }
 
-    func domains(_ host: Host, _ inv: Inventory, fresh: Set<String>) -> [Action] {
-        var out: [Action] = []
+    /// Definitions (new, or changed XML) come in one stage, starts in the next: a start needs
+    /// its definition.
+    func domains(_ host: Host, _ inv: Inventory, fresh: Set<String>) -> (define: [Action], start: [Action]) {
+        var define: [Action] = [], start: [Action] = []
         for g in guests(on: host.name) where g.role.kind != .golden {
             let dom = inv.domains[g.domain]
             if fresh.contains(g.name) || dom == nil || dom?.configDigest != artefacts[g.name]?.domainXML {
-                out.append(.defineDomain(guest: g.name, host: host.name))
+                define.append(.defineDomain(guest: g.name, host: host.name))
             }
             if fresh.contains(g.name) || dom?.state != .running {
-                out.append(.startDomain(guest: g.name, host: host.name))
+                start.append(.startDomain(guest: g.name, host: host.name))
             }
         }
-        return out
+        return (define, start)
     }
 
     /// Setup scripts that have not run on the guest's current disk; every guest started now

@@ -66,7 +66,7 @@ public struct Workspace: Sendable {
 
 /// Writes atomically (temp file + rename) so a crash never leaves half a file.
 public func writeFile(_ path: String, _ data: Data, mode: Int) throws {
-    let tmp = path + ".tmp-\(getpid())"
+    let tmp = path + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
     guard FileManager.default.createFile(atPath: tmp, contents: data, attributes: [.posixPermissions: mode]) else {
         throw TBError(.io, "cannot write \(path)")
     }

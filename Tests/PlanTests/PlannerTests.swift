@@ -44,10 +44,10 @@ import Testing
 
     @Test func emptyHostGetsEverythingInStageOrder() {
         let stages = plan(Inventory(host: "main"), AppliedRecord())
-        #expect(stages.map(\.kind) == [.hostPrep, .network, .images, .golden, .disks, .guests, .setup])
+        #expect(stages.map(\.kind) == [.hostPrep, .network, .images, .golden, .disks, .define, .start, .setup])
         #expect(stages.first { $0.kind == .golden }?.actions == [.buildGolden(service: "web", host: "main")])
         #expect(stages.first { $0.kind == .setup }?.actions == [.runSetup(guest: "db", host: "main")])
-        let guests = stages.first { $0.kind == .guests }!.actions
+        let guests = stages.first { $0.kind == .start }!.actions
         #expect(guests.contains(.startDomain(guest: "web-1", host: "main")))
         #expect(!guests.contains { $0.guest == "web-golden" })
     }
@@ -60,7 +60,8 @@ import Testing
     @Test func aDestroyedGuestIsOnlyStarted() {
         var (inv, rec) = converged()
         inv.domains["lab-web-1"]?.state = .shutoff
-        #expect(plan(inv, rec) == [Stage(kind: .guests, actions: [.startDomain(guest: "web-1", host: "main")])])
+        #expect(plan(inv, rec) == [Stage(kind: .start, actions: [.startDomain(guest: "web-1", host: "main")]),
+                                   Stage(kind: .setup, actions: [.waitReady(guest: "web-1", host: "main")])])
     }
 
     @Test func anInterruptedImageUploadIsRedone() {
