@@ -1,1 +1,0 @@
-// Placeholder until SSHTests has tests; delete when adding the first real file.
