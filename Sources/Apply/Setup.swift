@@ -27,16 +27,28 @@ extension Executor {
             throw TBError(.notFound, "setup script \(path) cannot be read")
         }
         let session = try await context.host(guest.host).guestSession(guest, user: context.state.user, keyFile: context.workspace.keyFile)
-        defer { Task { await session.close() } }
+        do {
+            try await runScript(guest, script: Array(bytes), name: (path as NSString).lastPathComponent, on: session)
+            await session.close()
+        } catch {
+            await session.close()
+            throw error
+        }
+    }
+
+    private func runScript(_ guest: Guest, script bytes: [UInt8], name: String, on session: SSHSession) async throws {
         let remote = "/tmp/tbctl-setup-\(guest.name).sh"
-        try await session.upload(Array(bytes), to: remote, mode: 0o755)
+        try await session.upload(bytes, to: remote, mode: 0o755)
         let printer = LinePrinter(prefix: guest.name, progress: progress)
         let result = try await session.exec(GuestCommand.wrap(guest, "sh \(remote)")) { _, chunk in printer.feed(chunk) }
         printer.flush()
         guard result.succeeded else {
             let tail = (result.stderr.isEmpty ? result.stdout : result.stderr).split(separator: "\n").suffix(5).joined(separator: "\n")
-            throw TBError(.command, "setup script \((path as NSString).lastPathComponent) exited with status \(result.status)", cause: tail)
+            throw TBError(.command, "setup script \(name) exited with status \(result.status)", cause: tail)
         }
+        // The run is recorded as done next: its writes must be on the guest's disk first, or a
+        // hard power-off (virsh destroy) could lose them while tbctl believes they happened.
+        _ = try await session.exec("sync")
     }
 }
 

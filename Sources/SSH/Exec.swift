@@ -41,7 +41,7 @@ struct ExecOutput: Sendable {
             stderrText += (stderrText.isEmpty || stderrText.hasSuffix("\n") ? "" : "\n")
                 + "[remote command killed by signal SIG\(signal)]\n"
         }
-        return try await CommandResult.make(status: code, stdout: String(decoding: stdout, as: UTF8.self), stderr: stderrText)
+        return CommandResult(status: code, stdout: String(decoding: stdout, as: UTF8.self), stderr: stderrText)
     }
 
     /// RFC 4254 signal names and their (Linux) numbers.
