@@ -54,6 +54,11 @@ public struct Provisioner: Sendable {
     public func up(rerunSetup: Bool = false) async throws {
         let lock = try ProjectLock(path: workspace.path("lock"), command: "up")
         defer { withExtendedLifetime(lock) {} }
+        try await upLocked(rerunSetup: rerunSetup)
+    }
+
+    /// `up` for a caller that already holds the project lock (`scale`).
+    public func upLocked(rerunSetup: Bool = false) async throws {
         progress.stage("checking \(state.hosts.count) host\(state.hosts.count == 1 ? "" : "s")")
         let (hosts, inventories, unreachable) = await survey()
         defer { Task { await hosts.closeAll() } }

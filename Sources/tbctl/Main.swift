@@ -44,7 +44,7 @@ struct Tbctl: AsyncParsableCommand {
               tbctl status                guests, hosts, addresses
               tbctl down                  remove guests and networks (images stay cached)
             """,
-        subcommands: [GenerateArtefacts.self, Validate.self, Show.self, Plan.self, Up.self, Status.self, Down.self])
+        subcommands: [GenerateArtefacts.self, Validate.self, Show.self, Plan.self, Up.self, Status.self, Scale.self, Down.self])
 }
 
 /// Options every command that reads a project takes.

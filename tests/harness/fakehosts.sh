@@ -83,6 +83,24 @@ lan_up() {
     ip link set "$MH_BR" up
   fi
   /usr/bin/python3 "$HERE/txcsum-off.py" "$MH_BR" || die "txcsum-off.py $MH_BR"
+  [ "${MH_MASTER_OVS:-1}" = 1 ] && master_phy_up
+}
+
+# The master (this namespace) as a tunnel endpoint too: OVS userspace tunnels only leave
+# through an OVS netdev bridge that holds the local tunnel IP, as br-phy does on each fake
+# host. So the master's LAN address moves from the Linux bridge to the OVS bridge mh-phy,
+# whose port mh-root is a veth to the LAN bridge.
+master_phy_up() {
+  ovs-vsctl --timeout=5 br-exists mh-phy 2>/dev/null && return 0
+  ip link add mh-root mtu "$MH_MTU" type veth peer name mh-root-p mtu "$MH_MTU" || die "veth mh-root"
+  ip link set mh-root-p master "$MH_BR" up
+  ip link set mh-root up
+  ovs-vsctl --timeout=10 -- add-br mh-phy -- set bridge mh-phy datapath_type=netdev \
+    -- set interface mh-phy mtu_request="$MH_MTU" -- add-port mh-phy mh-root || die "ovs bridge mh-phy"
+  ip addr del "$MH_NET.1/24" dev "$MH_BR" 2>/dev/null
+  ip addr replace "$MH_NET.1/24" dev mh-phy
+  ip link set mh-phy up
+  /usr/bin/python3 "$HERE/txcsum-off.py" mh-root mh-root-p mh-phy || die "txcsum-off.py mh-root"
 }
 
 host_up() {
@@ -231,6 +249,7 @@ cmd_down() {
     for f in "$d/mntns" "$d/utsns"; do mountpoint -q "$f" 2>/dev/null && umount "$f"; done
   done
   for ns in "${nss[@]}"; do ip netns del "$ns" 2>/dev/null; done
+  ovs-vsctl --timeout=5 --if-exists del-br mh-phy 2>/dev/null
   for l in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | cut -d@ -f1 | grep '^mh-'); do ip link del "$l" 2>/dev/null; done
   ts "namespaces and links removed"
   for x in $(cat "$MH_BASE/extra_private" 2>/dev/null); do rmdir "$x" 2>/dev/null; done
