@@ -13,7 +13,16 @@ extension Provisioner {
         let lock = try ProjectLock(path: workspace.path("lock"), command: "down")
         defer { withExtendedLifetime(lock) {} }
         let hosts = await HostSet.connect(state, knownHosts: workspace.knownHosts)
-        defer { Task { await hosts.closeAll() } }
+        do {
+            try await teardown(hosts, purge: purge)
+            await hosts.closeAll()
+        } catch {
+            await hosts.closeAll()
+            throw error
+        }
+    }
+
+    private func teardown(_ hosts: HostSet, purge: Bool) async throws {
         let context = try ApplyContext(state: state, workspace: workspace, hosts: hosts, progress: progress)
         var failures: [Failure] = []
         await withTaskGroup(of: Failure?.self) { group in

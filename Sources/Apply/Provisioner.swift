@@ -61,7 +61,17 @@ public struct Provisioner: Sendable {
     public func upLocked(rerunSetup: Bool = false) async throws {
         progress.stage("checking \(state.hosts.count) host\(state.hosts.count == 1 ? "" : "s")")
         let (hosts, inventories, unreachable) = await survey()
-        defer { Task { await hosts.closeAll() } }
+        do {
+            try await apply(hosts, inventories, unreachable, rerunSetup: rerunSetup)
+            await hosts.closeAll()
+        } catch {
+            await hosts.closeAll()
+            throw error
+        }
+    }
+
+    private func apply(_ hosts: HostSet, _ inventories: [String: Inventory], _ unreachable: [String: TBError],
+                       rerunSetup: Bool) async throws {
         for (name, e) in unreachable.sorted(by: { $0.key < $1.key }) { progress.line("host \(name) unreachable: \(e.message)") }
         let stages = try planner(inventories, rerunSetup: rerunSetup).plan()
         if stages.isEmpty && unreachable.isEmpty {

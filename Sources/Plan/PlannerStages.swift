@@ -16,16 +16,17 @@ extension Planner {
         return out
     }
 
+    /// A host with nothing of the project on it (all guests elsewhere) gets no pool.
     func hostPrep(_ host: Host, _ inv: Inventory) -> [Action] {
-        inv.poolActive == true ? [] : [.createPool(host: host.name)]
+        inv.poolActive == true || expectedVolumes(host.name).isEmpty ? [] : [.createPool(host: host.name)]
     }
 
     func network(_ host: Host, _ inv: Inventory) -> [Action] {
         var out: [Action] = []
         switch inv.managementActive {
-        case nil: out.append(.createManagementNetwork(host: host.name))
+        case nil where !guests(on: host.name).isEmpty: out.append(.createManagementNetwork(host: host.name))
         case false?: out.append(.startManagementNetwork(host: host.name))
-        case true?: break
+        default: break
         }
         let diff = bridgeDifferences(desired: desiredBridges(state, host: host.name), actual: inv.bridges)
         if !diff.isEmpty { out.append(.configureBridges(host: host.name, changes: diff)) }

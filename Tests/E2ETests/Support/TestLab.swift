@@ -50,15 +50,33 @@ struct TestLab {
 
     /// Runs a command in a guest the way a user of the lab would: SSH with the project key,
     /// accepting only the host key tbctl generated for the guest.
+    /// A guest on a remote host is reached through that host, as tbctl does.
     func ssh(_ guest: String, _ command: String) async throws -> CommandResult {
         let g = try self.guest(guest)
         let blob = Array(Data(base64Encoded: String(g.hostKey.split(separator: " ")[1]))!)
-        let session = try await SSHSession.connect(host: g.managementIP, user: try state.user,
-                                                   auth: .privateKeyFile(workspace.keyFile),
+        var jump: SSHSession?
+        if let h = try state.host(named: g.host)?.ssh {
+            jump = try await SSHSession.connect(host: h.address, port: h.port, user: h.user, auth: .privateKeyFile(h.identity),
+                                                hostKey: .knownHosts(file: workspace.knownHosts), timeout: .seconds(20))
+        }
+        let session: SSHSession
+        if let jump {
+            session = try await SSHSession.connect(through: jump, host: g.managementIP, user: try state.user,
+                                                   auth: .privateKeyFile(workspace.keyFile), hostKey: .exact(blob: blob), timeout: .seconds(20))
+        } else {
+            session = try await SSHSession.connect(host: g.managementIP, user: try state.user, auth: .privateKeyFile(workspace.keyFile),
                                                    hostKey: .exact(blob: blob), timeout: .seconds(20))
+        }
         let r = try await session.exec(command)
         await session.close()
+        await jump?.close()
         return r
+    }
+
+    /// Replaces a placeholder of the fixture's compose file.
+    func replace(_ placeholder: String, with value: String) throws {
+        let text = try String(contentsOfFile: compose, encoding: .utf8).replacingOccurrences(of: placeholder, with: value)
+        try text.write(toFile: compose, atomically: true, encoding: .utf8)
     }
 
     func removeDir() { try? FileManager.default.removeItem(atPath: dir) }

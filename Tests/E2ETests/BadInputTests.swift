@@ -1,0 +1,82 @@
+import Core
+import Foundation
+import Testing
+
+/// Bad input and failed steps: a clear error, a non-zero exit, and nothing half-made that the
+/// next `up` or `down` cannot handle.
+@Suite(.serialized) struct BadInputTests {
+    @Test func missingBaseImageIsALocatedError() async throws {
+        let lab = try TestLab(fixture: "badsetup")
+        defer { lab.removeDir() }
+        let text = try String(contentsOfFile: lab.compose, encoding: .utf8)
+            .replacingOccurrences(of: Repo.demoImage, with: "/nonexistent/demo.qcow2")
+        try text.write(toFile: lab.compose, atomically: true, encoding: .utf8)
+        let r = try await lab.tbctl("up")
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("testbed.yaml:6:"), "\(r.stderr)")
+        #expect(r.stderr.contains("/nonexistent/demo.qcow2"), "\(r.stderr)")
+        #expect(try await Leftovers.of(project: "e2ebad") == Leftovers())
+    }
+
+    @Test func wrongChecksumIsRefusedBeforeAnythingIsMade() async throws {
+        let lab = try TestLab(fixture: "badsetup")
+        defer { lab.removeDir() }
+        let wrong = String(repeating: "ab", count: 32)
+        let text = try String(contentsOfFile: lab.compose, encoding: .utf8)
+            .replacingOccurrences(of: "  demo: \(Repo.demoImage)", with: "  demo: {source: \(Repo.demoImage), sha256: \(wrong)}")
+        try text.write(toFile: lab.compose, atomically: true, encoding: .utf8)
+        let r = try await lab.tbctl("up")
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("not the declared \(wrong)"), "\(r.stderr)")
+        #expect(r.stderr.contains("images.demo.sha256"), "\(r.stderr)")
+        #expect(try await Leftovers.of(project: "e2ebad") == Leftovers())
+    }
+
+    @Test func unreachableLibvirtNamesTheHost() async throws {
+        let lab = try TestLab(fixture: "badsetup")
+        defer { lab.removeDir() }
+        let text = try String(contentsOfFile: lab.compose, encoding: .utf8)
+            .replacingOccurrences(of: "main: {accel: tcg, datapath: netdev}",
+                                  with: "main: {uri: \"qemu+unix:///system?socket=/nonexistent/libvirt-sock\", accel: tcg, datapath: netdev}")
+        try text.write(toFile: lab.compose, atomically: true, encoding: .utf8)
+        let r = try await lab.tbctl("up")
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("host main unreachable") && r.stderr.contains("host main"), "\(r.stdout)\(r.stderr)")
+        #expect(r.stderr.contains("/nonexistent/libvirt-sock"), "\(r.stderr)")
+        #expect(try await Leftovers.of(project: "e2ebad") == Leftovers())
+    }
+
+    /// A setup script that exits 3: `up` fails naming the guest, host and status; the guest is
+    /// left running (so it can be inspected), the next `up` tries the script again, and `down`
+    /// removes everything.
+    @Test func failingSetupScriptIsReportedAndCleanable() async throws {
+        let lab = try TestLab(fixture: "badsetup")
+        defer { lab.removeDir() }
+        try await lab.tbctl("down", "--purge")
+        let r = try await lab.tbctl("up")
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("guest broken on host main"), "\(r.stderr)")
+        #expect(r.stderr.contains("exited with status 3"), "\(r.stderr)")
+        #expect(r.stderr.contains("about to fail"), "\(r.stderr)")
+        #expect(r.stdout.contains("broken | about to fail"), "\(r.stdout)")
+        let again = try await lab.tbctl("plan")
+        #expect(again.stdout.contains("run setup of broken"), "\(again.stdout)")
+        #expect(try await lab.tbctl("down", "--purge").status == 0)
+        #expect(try await Leftovers.of(project: "e2ebad") == Leftovers())
+    }
+
+    /// Two `up`s of one project: the second refuses at once, saying who holds the project.
+    @Test func secondUpIsRefusedWhileOneRuns() async throws {
+        let lab = try TestLab(fixture: "badsetup")
+        defer { lab.removeDir() }
+        let lock = try lab.workspace.path("lock")
+        try lab.workspace.ensureRoot()
+        let holder = open(lock, O_RDWR | O_CREAT, 0o644)
+        defer { close(holder) }
+        #expect(flock(holder, LOCK_EX | LOCK_NB) == 0)
+        _ = "tbctl up (pid 4242)\n".withCString { write(holder, $0, strlen($0)) }
+        let r = try await lab.tbctl("up")
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("this project is busy: tbctl up (pid 4242)"), "\(r.stderr)")
+    }
+}

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -eu
+echo "setup of $(hostname) as $ROLE" > /root/setup.log
+sync

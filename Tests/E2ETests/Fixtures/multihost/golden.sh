@@ -1,0 +1,3 @@
+#!/bin/sh
+set -eu
+echo "golden $(hostname) $ROLE" > /etc/golden-marker

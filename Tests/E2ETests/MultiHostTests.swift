@@ -1,0 +1,115 @@
+import Core
+import Foundation
+import Libvirt
+import TestbedState
+import Testing
+
+/// A testbed over the master and two simulated remote hosts, each with its own sshd, libvirtd
+/// and Open vSwitch in its own namespaces (tests/harness/fakehosts.sh, started and stopped here).
+@Suite(.serialized) struct MultiHostTests {
+    @Test func labSpansThreeHosts() async throws {
+        try await FakeHosts.up(["h1", "h2"])
+        let lab = try TestLab(fixture: "multihost")
+        defer { lab.removeDir() }
+        try lab.replace("KEY", with: FakeHosts.clientKey)
+        try await lab.tbctl("down", "--purge")
+
+        let up = try await lab.tbctl("up")
+        #expect(up.status == 0, "\(up.stdout)\(up.stderr)")
+        // The golden image was built once, then copied to the hosts that run clones.
+        #expect(up.stdout.components(separatedBy: "ok  build golden image of web").count == 2, "\(up.stdout)")
+        let state = try lab.state
+        let golden = try #require(state.service(named: "web")?.golden)
+        let cloneHosts = Set(state.service(named: "web")!.clones.map { try! lab.guest($0).host })
+        #expect(cloneHosts.count >= 2, "clones are spread: \(cloneHosts)")
+
+        // Each guest runs on its planned host, asked of that host's libvirt; a remote clone is
+        // an overlay of the golden copy on its own host.
+        for host in state.hosts {
+            let lv = try await LibvirtConnection.open(host.libvirtURI)
+            for g in state.userGuests {
+                let dom = try await lv.domain(named: g.domain)
+                if g.host == host.name {
+                    #expect(try await dom?.state() == .running, "\(g.name) on \(host.name)")
+                } else {
+                    #expect(dom == nil, "\(g.name) must not be on \(host.name)")
+                }
+            }
+            let pool = try #require(try await lv.storagePool(named: host.pool))
+            for g in state.userGuests where g.host == host.name && g.role.kind == .clone {
+                let vol = try #require(try await pool.volume(named: g.disk.volume))
+                #expect(try await vol.backingStorePath() == host.poolPath + "/" + golden.volume)
+                #expect(try await pool.volume(named: golden.volume) != nil)
+            }
+            await lv.close()
+        }
+
+        // The setup script ran on a remote guest, reached through its host.
+        #expect(try await lab.ssh("a", "cat /root/setup.log").stdout == "setup of a as a\n")
+        // Pings cross the tunnels on both networks: h1 -> h2, and to a clone wherever it is.
+        let b = try lab.guest("b")
+        for nic in b.nics where !nic.isManagement {
+            let ping = try await lab.ssh("a", "ping -c 2 -W 5 \(nic.ip)")
+            #expect(ping.status == 0, "a -> b \(nic.network): \(ping.stdout)")
+        }
+        for clone in state.service(named: "web")!.clones {
+            let ip = try lab.guest(clone).nics[1].ip
+            #expect(try await lab.ssh("b", "ping -c 2 -W 5 \(ip)").status == 0, "b -> \(clone) \(ip)")
+        }
+        #expect(try await lab.tbctl("up").stdout.contains("nothing to do"))
+
+        // `down` leaves nothing of the project on any host.
+        #expect(try await lab.tbctl("down", "--purge").status == 0)
+        for host in state.hosts {
+            let lv = try await LibvirtConnection.open(host.libvirtURI)
+            #expect(try await lv.allDomains().filter { $0.name.hasPrefix("e2emh-") }.isEmpty, "\(host.name)")
+            #expect(try await lv.allNetworks().filter { $0.name.hasPrefix("e2emh-") }.isEmpty, "\(host.name)")
+            #expect(try await lv.storagePool(named: host.pool) == nil, "\(host.name)")
+            await lv.close()
+            let bridges = host.isMaster ? try await Subprocess.run(["ovs-vsctl", "list-br"])
+                                        : try await FakeHosts.exec(host.name, ["ovs-vsctl", "list-br"])
+            #expect(!bridges.stdout.contains("e2emh"), "\(host.name): \(bridges.stdout)")
+        }
+        try await FakeHosts.down()
+    }
+
+    /// A host that refuses SSH, then a host whose key changed: each a clear error naming the
+    /// host; the other hosts' work is done, and the next `up` completes once the host is fixed.
+    @Test func hostFaults() async throws {
+        try await FakeHosts.up(["h1", "h2"])
+        let lab = try TestLab(fixture: "multifault")
+        defer { lab.removeDir() }
+        let stranger = lab.dir + "/stranger_ed25519"
+        try Ed25519Key.generate().privatePEM(comment: "stranger").write(toFile: stranger, atomically: true, encoding: .utf8)
+        chmod(stranger, 0o600)
+        try lab.replace("KEY2", with: stranger)
+        try lab.replace("KEY", with: FakeHosts.clientKey)
+
+        let refused = try await lab.tbctl("up")
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("host h2"), "\(refused.stderr)")
+        #expect(refused.stderr.contains("root@10.77.0.12"), "\(refused.stderr)")
+        #expect(try await lab.ssh("a", "hostname").stdout == "a\n", "h1's guest is up despite h2")
+
+        try lab.replace(stranger, with: FakeHosts.clientKey)
+        let fixed = try await lab.tbctl("up")
+        #expect(fixed.status == 0, "\(fixed.stdout)\(fixed.stderr)")
+        #expect(try await lab.ssh("b", "hostname").stdout == "b\n")
+
+        // h1 presents another key than the one recorded at first contact: refused, named.
+        let known = try String(contentsOfFile: lab.workspace.knownHosts, encoding: .utf8)
+        let other = try Ed25519Key.generate().publicLine(comment: "").split(separator: " ")[1]
+        let forged = known.split(separator: "\n").map { line in
+            line.hasPrefix("10.77.0.11 ") ? "10.77.0.11 ssh-ed25519 \(other)" : String(line)
+        }.joined(separator: "\n") + "\n"
+        try forged.write(toFile: lab.workspace.knownHosts, atomically: true, encoding: .utf8)
+        let mismatch = try await lab.tbctl("up")
+        #expect(mismatch.status == 1)
+        #expect(mismatch.stderr.contains("host h1") && mismatch.stderr.contains("differs"), "\(mismatch.stderr)")
+        #expect(mismatch.stderr.contains(lab.workspace.knownHosts), "\(mismatch.stderr)")
+
+        try known.write(toFile: lab.workspace.knownHosts, atomically: true, encoding: .utf8)
+        #expect(try await lab.tbctl("down", "--purge").status == 0)
+        try await FakeHosts.down()
+    }
+}
