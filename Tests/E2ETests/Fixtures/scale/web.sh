@@ -1,0 +1,3 @@
+#!/bin/sh
+set -eu
+hostname > /root/setup-ran
