@@ -48,7 +48,7 @@ let package = Package(
 
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
-        .testTarget(name: "ComposeTests", dependencies: ["Compose"]),
+        .testTarget(name: "ComposeTests", dependencies: ["Compose", "Core"]),
         .testTarget(name: "CompilerTests", dependencies: ["Compiler", "Compose", "TestbedState"]),
         .testTarget(name: "ArtefactsTests", dependencies: ["Artefacts", "TestbedState", "Core"]),
         .testTarget(name: "LibvirtTests", dependencies: ["Libvirt"]),
