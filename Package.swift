@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "LibvirtTests", dependencies: ["Libvirt"]),
         .testTarget(name: "SSHTests", dependencies: ["SSH", "Core"]),
         .testTarget(name: "OVSTests", dependencies: ["OVS", "Core"]),
-        .testTarget(name: "E2ETests", dependencies: ["Libvirt", "SSH", "TestbedState", "Core"],
+        .testTarget(name: "E2ETests", dependencies: ["Libvirt", "SSH", "TestbedState", "Project", "Apply", "Core"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "PlanTests", dependencies: ["Plan", "Compiler", "Compose", "TestbedState", "Core"]),
     ],
