@@ -1,3 +1,4 @@
+import Core
 import YAML
 
 /// The keys of one mapping of the compose file, checked against the keys its section allows.

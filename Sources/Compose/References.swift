@@ -1,3 +1,5 @@
+import Core
+
 /// Names a guest refers to (its image, host and networks) must be defined.
 enum References {
     static func check(_ guests: [GuestDraft], images: [String], hosts: [String], networks: [String], ctx: DecodeContext) {

@@ -1,3 +1,4 @@
+import Core
 import YAML
 
 /// Typed reads of single values, each reporting a wrong type at the value's mark.

@@ -60,6 +60,8 @@ public struct Project: Sendable {
         try writeFile(workspace.stateFile, try state.encoded(), mode: 0o644)
         let summary = try ArtefactWriter.write(state: state, projectSecret: key.seed, to: workspace.artefacts,
                                                loadUserData: { try UserDataFile.load($0) })
+        // OpenSSH access files (guests' host keys, ssh_config) exist whenever the state does.
+        try SSHConfig.write(state, workspace: workspace)
         return (state, summary)
     }
 

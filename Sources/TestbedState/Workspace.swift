@@ -6,6 +6,8 @@ import Foundation
 ///     .testbed/state.json            compiled testbed
 ///     .testbed/id_ed25519(.pub)      project key: logs in to every guest; its seed derives guest host keys
 ///     .testbed/known_hosts           host keys of remote testbed hosts (trust on first use)
+///     .testbed/guests_known_hosts    every guest's generated host key, for OpenSSH (derived from the state)
+///     .testbed/ssh_config            OpenSSH config: a Host entry per guest and remote host (`tbctl ssh-config`)
 ///     .testbed/artefacts/<guest>/    meta-data, user-data, network-config, seed.iso, domain.xml
 ///     .testbed/setup.json            which setup scripts ran where
 ///     .testbed/scale.json            `tbctl scale` overrides of replicas
@@ -26,6 +28,10 @@ public struct Workspace: Sendable {
     public var stateFile: String { path("state.json") }
     public var keyFile: String { path("id_ed25519") }
     public var knownHosts: String { path("known_hosts") }
+    /// Guests' host keys under their `HostKeyAlias`, for OpenSSH; rewritten from the state.
+    public var guestKnownHosts: String { path("guests_known_hosts") }
+    /// The OpenSSH config `tbctl ssh` runs `ssh -F` with (the same text `tbctl ssh-config` prints).
+    public var sshConfig: String { path("ssh_config") }
     public var artefacts: String { path("artefacts") }
     public func artefacts(of guest: String) -> String { artefacts + "/" + guest }
 

@@ -42,9 +42,12 @@ struct Tbctl: AsyncParsableCommand {
               tbctl validate              check testbed.yaml
               tbctl up                    build and start everything (re-run: converges)
               tbctl status                guests, hosts, addresses
+              tbctl exec --all -- CMD     run a command on every guest
+              tbctl ssh GUEST             log in to a guest
               tbctl down                  remove guests and networks (images stay cached)
             """,
-        subcommands: [GenerateArtefacts.self, Validate.self, Show.self, Plan.self, Up.self, Status.self, Scale.self, Down.self])
+        subcommands: [GenerateArtefacts.self, Validate.self, Show.self, Plan.self, Up.self, Status.self, Scale.self, Down.self,
+                      Exec.self, SSHCommand.self, SSHConfigCommand.self])
 }
 
 /// Options every command that reads a project takes.

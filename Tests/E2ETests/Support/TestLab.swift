@@ -11,7 +11,9 @@ enum Repo {
         for _ in 0..<4 { url.deleteLastPathComponent() }   // Tests/E2ETests/Support/TestLab.swift
         return url.path
     }()
-    static var tbctl: String { root + "/.build/debug/tbctl" }
+    /// The binary under test: $TBCTL_BIN when set (a build with its own --scratch-path),
+    /// else the default debug build.
+    static var tbctl: String { ProcessInfo.processInfo.environment["TBCTL_BIN"] ?? root + "/.build/debug/tbctl" }
     static var demoImage: String { root + "/images/out/tbctl-demo.qcow2" }
     static func fixture(_ name: String) -> String { root + "/Tests/E2ETests/Fixtures/" + name }
 }
@@ -25,7 +27,7 @@ struct TestLab {
 
     init(fixture: String) throws {
         guard FileManager.default.isExecutableFile(atPath: Repo.tbctl) else {
-            throw TBError(.notFound, "\(Repo.tbctl) is missing: run `swift build --product tbctl` (scripts/test.sh does)")
+            throw TBError(.notFound, "\(Repo.tbctl) is missing: run `swift build --product tbctl` (scripts/test.sh does) or set TBCTL_BIN")
         }
         guard FileManager.default.fileExists(atPath: Repo.demoImage) else {
             throw TBError(.notFound, "\(Repo.demoImage) is missing: run images/build-demo-image.sh (scripts/test.sh does)")
@@ -39,6 +41,12 @@ struct TestLab {
     @discardableResult
     func tbctl(_ args: String...) async throws -> CommandResult {
         try await Subprocess.run([Repo.tbctl] + args + ["-f", compose])
+    }
+
+    /// `tbctl SUBCOMMAND -f COMPOSE ARGS...`: `-f` right after the subcommand, so it comes
+    /// before a `--` (exec, ssh).
+    func run(_ subcommand: String, _ args: String...) async throws -> CommandResult {
+        try await Subprocess.run([Repo.tbctl, subcommand, "-f", compose] + args)
     }
 
     var state: TestbedState { get throws { try TestbedState.load(from: workspace.stateFile) } }

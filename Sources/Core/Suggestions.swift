@@ -1,8 +1,8 @@
-/// "did you mean" for unknown keys, values and names.
-enum Suggestions {
+/// "did you mean" for unknown keys, values and names (compose errors, guest names on the command line).
+public enum Suggestions {
     /// A case-insensitive match first, else the nearest candidate within edit distance 2
     /// (transpositions count as one edit: `imgae` -> `image`). Ties go to the earlier candidate.
-    static func closest(to word: String, among candidates: [String]) -> String? {
+    public static func closest(to word: String, among candidates: [String]) -> String? {
         if let same = candidates.first(where: { $0.lowercased() == word.lowercased() }) { return same }
         var best: (name: String, distance: Int)?
         for c in candidates {
@@ -15,12 +15,12 @@ enum Suggestions {
     }
 
     /// "; did you mean `x`?" or "".
-    static func hint(for word: String, among candidates: [String]) -> String {
+    public static func hint(for word: String, among candidates: [String]) -> String {
         closest(to: word, among: candidates).map { "; did you mean `\($0)`?" } ?? ""
     }
 
     /// Optimal string alignment distance (Levenshtein plus adjacent transpositions).
-    static func distance(_ a: String, _ b: String) -> Int {
+    public static func distance(_ a: String, _ b: String) -> Int {
         let a = Array(a), b = Array(b)
         if a.isEmpty || b.isEmpty { return max(a.count, b.count) }
         var d = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)

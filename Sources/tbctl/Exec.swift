@@ -1,0 +1,96 @@
+import Apply
+import ArgumentParser
+import Core
+import Foundation
+import Project
+import TestbedState
+
+struct Exec: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a command on guests, in parallel.",
+        usage: "tbctl exec (<guest> ... | --service <service> | --all) [<options>] -- <command> ...",
+        discussion: """
+            Runs the command on every selected guest at once, over SSH (through the guest's host \
+            for remote hosts), with the guest's `env` exported. With one guest its output is \
+            passed through as is; with several each line is prefixed `guest | `. One argument \
+            after `--` is a shell command line ('echo $ROLE | wc -c'); several are a program and \
+            its arguments, passed on exactly (sh -c 'exit 3'). stdin is not forwarded (use \
+            `tbctl ssh GUEST -- CMD`).
+
+            Exit status: 0 when the command exited 0 on every guest; 1 otherwise, with a summary \
+            on stderr of each guest that failed (its exit status, or why it could not be \
+            reached); 2 for bad usage (unknown guest or service).
+
+            Examples:
+              tbctl exec --all -- hostname
+              tbctl exec web-0 web-1 -- 'echo $ROLE'
+              tbctl exec --service web -- sh -c 'ip -br addr'
+            """)
+
+    @OptionGroup var options: ProjectOptions
+    /// The guests, then (after `--`) the command. ArgumentParser allows no positional after an
+    /// array of positionals, and puts the words after `--` in the array: `split` separates them.
+    @Argument(help: ArgumentHelp("Guests to run on (any number), then `--` and the command.", valueName: "guest"))
+    var words: [String] = []
+    @Option(name: .long, help: "Run on every guest of this service (repeatable).") var service: [String] = []
+    @Flag(help: "Run on every guest.") var all = false
+    @Option(help: ArgumentHelp("Seconds to wait for each guest's SSH (a booting guest is waited for).", valueName: "seconds"))
+    var connectTimeout = 30
+
+    var guests: [String] { Self.split(words, argv: CommandLine.arguments).guests }
+    var command: [String] { Self.split(words, argv: CommandLine.arguments).command }
+
+    /// The words after the first `--` of the command line are the command (they end `words`).
+    static func split(_ words: [String], argv: [String]) -> (guests: [String], command: [String]) {
+        guard let dd = argv.firstIndex(of: "--") else { return (words, []) }
+        let tail = Array(argv[(dd + 1)...])
+        guard words.count >= tail.count, Array(words.suffix(tail.count)) == tail else { return (words, []) }
+        return (Array(words.dropLast(tail.count)), tail)
+    }
+
+    func validate() throws {
+        if command.isEmpty { throw ValidationError("give the command after `--`, e.g. tbctl exec --all -- hostname") }
+        if connectTimeout < 1 { throw ValidationError("--connect-timeout must be at least 1 second") }
+    }
+
+    func run() async throws {
+        let project = Project(composeFile: options.file)
+        let state = try TestbedState.load(from: project.workspace.stateFile)
+        let selected = try usage { try GuestSelection.select(state, guests: guests, services: service, all: all,
+                                                             composeFile: project.workspace.composeFile) }
+        guard !selected.isEmpty else { throw TBError(.notFound, "testbed \(state.project) has no guests") }
+        let printer = GuestOutputPrinter(prefixed: selected.count > 1)
+        let exec = GuestExec(state: state, workspace: project.workspace, connectTimeout: .seconds(connectTimeout))
+        let line = GuestCommand.commandLine(command)
+        let outcomes = Locked([GuestExec.Outcome]())
+        try await Interrupt.cancellingOnSignal {
+            let r = await exec.run(line, on: selected) { guest, stream, bytes in printer.write(guest.name, stream, bytes) }
+            outcomes.withLock { $0 = r }
+        }
+        let results = outcomes.current
+        for o in results { printer.finish(o.guest) }
+        if options.verbose {
+            for o in results { stderr(String(format: "%@: %@ (%.1fs)", o.guest, o.summary, o.seconds)) }
+        }
+        let failed = results.filter { !$0.succeeded }
+        guard !failed.isEmpty else { return }
+        var text = selected.count == 1 ? "" : "\(failed.count) of \(results.count) guests failed:\n"
+        for o in failed {
+            text += (selected.count == 1 ? "" : "  ") + "\(o.guest): " + o.summary.replacingOccurrences(of: "\n", with: "\n    ") + "\n"
+        }
+        stderr("tbctl exec: " + text, newline: false)
+        throw ExitCode(1)
+    }
+}
+
+/// Runs `body`; a TBError it throws is printed like any error but exits 2 (bad usage).
+func usage<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let e as TBError {
+        stderr("error: \(e.description)")
+        throw ExitCode(2)
+    }
+}
+
+func stderr(_ text: String, newline: Bool = true) {
+    FileHandle.standardError.write(Data((text + (newline ? "\n" : "")).utf8))
+}
