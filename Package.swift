@@ -46,6 +46,11 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // bench/: times compose -> state -> artefacts on a generated 1,000-guest testbed (bench/README.md).
+        .executableTarget(name: "tbctl-bench", dependencies: [
+            "Compose", "Compiler", "Project", "Artefacts", "TestbedState", "YAML", "Core",
+        ], path: "bench/Sources/tbctl-bench"),
+
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
         .testTarget(name: "ComposeTests", dependencies: ["Compose", "Core"]),

@@ -20,15 +20,20 @@ struct Context {
     var c: ComposeFile { input.compose }
     var diagnostics: [Diagnostic] = []
     var state: TestbedState!
+    /// The previous state's guests by name (the first of a name, as `TestbedState.guest(named:)`).
+    let previousGuests: PreviousGuests
 
-    init(input: CompileInput) { self.input = input }
+    init(input: CompileInput) {
+        self.input = input
+        self.previousGuests = PreviousGuests(input.previous)
+    }
 
     mutating func run() throws {
         let hosts = Compiler.hosts(c, knownHosts: input.knownHostsFile)
         let instances = expand(c.guests, overrides: input.replicaOverrides)
         diagnostics += checkNames(instances)
         var placement = Placement(hosts: hosts)
-        placement.place(instances, previous: input.previous)
+        placement.place(instances, previous: previousGuests)
         diagnostics += placement.diagnostics
         guard diagnostics.isEmpty else { return }
 

@@ -8,11 +8,12 @@ extension Context {
                          services: [TestbedState.Service], networks: inout [TestbedState.Network],
                          placement: [String: String]) throws -> [Guest] {
         var addressing = Addressing(compose: c, hosts: hosts)
-        addressing.keepPrevious(instances, previous: input.previous, placement: placement)
+        addressing.keepPrevious(instances, previous: previousGuests, placement: placement)
+        let byName = NetworkIndex(networks)
         var out: [Guest] = []
         for inst in instances {
             let host = hosts.first { $0.name == placement[inst.name] }!
-            guard let nics = addressing.nics(for: inst, host: host, networks: networks) else { continue }
+            guard let nics = addressing.nics(for: inst, host: host, networks: byName) else { continue }
             out.append(try guest(inst, host: host, nics: nics, images: images, services: services))
         }
         diagnostics += addressing.diagnostics
@@ -74,10 +75,10 @@ struct Addressing {
 
     /// Claims every previous allocation that is still valid before any new one is made, so
     /// existing guests keep their addresses whatever is added around them.
-    mutating func keepPrevious(_ instances: [Instance], previous: TestbedState?, placement: [String: String]) {
-        guard let previous else { return }
+    mutating func keepPrevious(_ instances: [Instance], previous: PreviousGuests, placement: [String: String]) {
+        guard !previous.isEmpty else { return }
         for inst in instances {
-            guard let old = previous.guest(named: inst.name) else { continue }
+            guard let old = previous[inst.name] else { continue }
             for (i, network) in nicNetworks(inst).enumerated() {
                 guard let oldNIC = old.nics.first(where: { $0.network == network }),
                       let ip = IPv4(oldNIC.ip), let mac = MAC(oldNIC.mac) else { continue }
@@ -98,18 +99,20 @@ struct Addressing {
         i == 0 || inst.role.kind == .golden ? nil : inst.spec.networks[i - 1]
     }
 
-    mutating func nics(for inst: Instance, host: TestbedState.Host, networks: [TestbedState.Network]) -> [Guest.NIC]? {
+    mutating func nics(for inst: Instance, host: TestbedState.Host, networks: NetworkIndex) -> [Guest.NIC]? {
         var out: [Guest.NIC] = []
-        let routed = nicNetworks(inst).dropFirst().first { n in networks.first { $0.name == n }?.gateway != nil }
-        for (i, name) in nicNetworks(inst).enumerated() {
+        let names = nicNetworks(inst)
+        out.reserveCapacity(names.count)
+        let routed = names.dropFirst().first { n in networks[n]?.network.gateway != nil }
+        for (i, name) in names.enumerated() {
             guard let (ip, mac) = allocate(inst, i, name, host: host) else { return nil }
             if name == "management" {
-                out.append(.init(network: name, isManagement: true, attach: host.management.network, mac: mac.description,
+                out.append(.init(network: name, isManagement: true, attach: host.management.network, mac: mac.text,
                                  ip: ip.description, prefix: 24, gateway: routed == nil ? host.management.gateway : nil, mtu: 1500))
             } else {
-                let net = networks.first { $0.name == name }!
-                out.append(.init(network: name, isManagement: false, attach: net.bridge, mac: mac.description,
-                                 ip: ip.description, prefix: Subnet(net.subnet)!.prefix,
+                let (net, prefix) = networks[name]!
+                out.append(.init(network: name, isManagement: false, attach: net.bridge, mac: mac.text,
+                                 ip: ip.description, prefix: prefix,
                                  gateway: routed == name ? net.gateway : nil, mtu: net.mtu))
             }
         }

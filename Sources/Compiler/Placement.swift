@@ -20,7 +20,7 @@ struct Placement {
         self.load = Dictionary(uniqueKeysWithValues: hosts.map { ($0.name, Load()) })
     }
 
-    mutating func place(_ instances: [Instance], previous: TestbedState?) {
+    mutating func place(_ instances: [Instance], previous: PreviousGuests) {
         let clones = instances.filter { $0.role.kind != .golden }
         for inst in clones { placeOne(inst, previous: previous) }
         for inst in instances where inst.role.kind == .golden {
@@ -29,34 +29,45 @@ struct Placement {
         }
     }
 
-    private mutating func placeOne(_ inst: Instance, previous: TestbedState?) {
+    private mutating func placeOne(_ inst: Instance, previous: PreviousGuests) {
         if let pin = inst.spec.host { return take(inst, on: pin) }
-        if let prev = previous?.guest(named: inst.name)?.host, load[prev] != nil,
+        if let prev = previous[inst.name]?.host, load[prev] != nil,
            fits(inst, on: prev) {
             return take(inst, on: prev)
         }
-        guard let best = hosts.filter({ fits(inst, on: $0.name) }).min(by: { better($0, than: $1) }) else {
+        // The best host that fits, by index: `better` is a total order (host order breaks ties).
+        var best: Int?
+        for i in hosts.indices where fits(inst, on: i) {
+            if let b = best, !better(i, than: b) { continue }
+            best = i
+        }
+        guard let best else {
             diagnostics.append(Diagnostic(mark: inst.mark, path: "guests.\(inst.spec.name)",
                 message: "guest `\(inst.name)` (\(inst.memoryMiB) MiB) does not fit on any host: declare more `memory:` on the hosts or lower the guests' memory"))
             return take(inst, on: hosts[0].name)
         }
-        take(inst, on: best.name)
+        take(inst, on: hosts[best].name)
     }
 
     private func fits(_ inst: Instance, on host: String) -> Bool {
-        guard let h = hosts.first(where: { $0.name == host }) else { return false }
-        return load[host, default: Load()].memoryMiB + inst.memoryMiB <= h.capacity.memoryMiB
+        guard let i = hosts.firstIndex(where: { $0.name == host }) else { return false }
+        return fits(inst, on: i)
     }
 
-    /// Is `a` a better host than `b` for the next guest?
-    private func better(_ a: TestbedState.Host, than b: TestbedState.Host) -> Bool {
-        let la = load[a.name]!, lb = load[b.name]!
-        let freeA = Double(a.capacity.memoryMiB - la.memoryMiB) / Double(a.capacity.memoryMiB)
-        let freeB = Double(b.capacity.memoryMiB - lb.memoryMiB) / Double(b.capacity.memoryMiB)
+    private func fits(_ inst: Instance, on i: Int) -> Bool {
+        load[hosts[i].name, default: Load()].memoryMiB + inst.memoryMiB <= hosts[i].capacity.memoryMiB
+    }
+
+    /// Is host `a` a better host than host `b` for the next guest? (indices into `hosts`)
+    private func better(_ ia: Int, than ib: Int) -> Bool {
+        let a = hosts[ia].capacity, b = hosts[ib].capacity
+        let la = load[hosts[ia].name]!, lb = load[hosts[ib].name]!
+        let freeA = Double(a.memoryMiB - la.memoryMiB) / Double(a.memoryMiB)
+        let freeB = Double(b.memoryMiB - lb.memoryMiB) / Double(b.memoryMiB)
         if freeA != freeB { return freeA > freeB }
-        let cpuA = Double(la.cpus) / Double(a.capacity.cpus), cpuB = Double(lb.cpus) / Double(b.capacity.cpus)
+        let cpuA = Double(la.cpus) / Double(a.cpus), cpuB = Double(lb.cpus) / Double(b.cpus)
         if cpuA != cpuB { return cpuA < cpuB }
-        return hosts.firstIndex(of: a)! < hosts.firstIndex(of: b)!
+        return ia < ib
     }
 
     private func busiestHost(for service: String, among clones: [Instance]) -> String {
