@@ -46,7 +46,9 @@ import Testing
         let stages = plan(Inventory(host: "main"), AppliedRecord())
         #expect(stages.map(\.kind) == [.hostPrep, .network, .images, .golden, .disks, .define, .start, .setup])
         #expect(stages.first { $0.kind == .golden }?.actions == [.buildGolden(service: "web", host: "main")])
-        #expect(stages.first { $0.kind == .setup }?.actions == [.runSetup(guest: "db", host: "main")])
+        #expect(stages.first { $0.kind == .setup }?.actions == [.runSetup(guest: "db", host: "main"),
+                                                                 .waitReady(guest: "web-0", host: "main"),
+                                                                 .waitReady(guest: "web-1", host: "main")])
         let guests = stages.first { $0.kind == .start }!.actions
         #expect(guests.contains(.startDomain(guest: "web-1", host: "main")))
         #expect(!guests.contains { $0.guest == "web-golden" })
