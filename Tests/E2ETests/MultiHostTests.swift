@@ -44,8 +44,15 @@ import Testing
             await lv.close()
         }
 
-        // The setup script ran on a remote guest, reached through its host.
+        // The setup script ran on a remote guest, reached through its host; `tbctl exec` and
+        // OpenSSH with the generated config (ProxyJump through the host) reach it too.
         #expect(try await lab.ssh("a", "cat /root/setup.log").stdout == "setup of a as a\n")
+        let exec = try await lab.run("exec", "a", "b", "--", "cat /etc/hostname")
+        #expect(exec.status == 0 && exec.stdout.contains("a | a") && exec.stdout.contains("b | b"), "\(exec.stdout)\(exec.stderr)")
+        let config = try await lab.tbctl("ssh-config")
+        try config.stdout.write(toFile: lab.dir + "/ssh_config", atomically: true, encoding: .utf8)
+        let openssh = try await Subprocess.run(["ssh", "-F", lab.dir + "/ssh_config", "-o", "BatchMode=yes", "a", "hostname"])
+        #expect(openssh.stdout == "a\n", "\(openssh.stderr)")
         // Pings cross the tunnels on both networks: h1 -> h2, and to a clone wherever it is.
         let b = try lab.guest("b")
         for nic in b.nics where !nic.isManagement {
