@@ -42,9 +42,10 @@ struct Tbctl: AsyncParsableCommand {
               tbctl validate              check testbed.yaml
               tbctl up                    build and start everything (re-run: converges)
               tbctl status                guests, hosts, addresses
+              tbctl snapshot create NAME  snapshot every guest (restore, list, delete)
               tbctl down                  remove guests and networks (images stay cached)
             """,
-        subcommands: [GenerateArtefacts.self, Validate.self, Show.self, Plan.self, Up.self, Status.self, Down.self])
+        subcommands: [GenerateArtefacts.self, Validate.self, Show.self, Plan.self, Up.self, Status.self, SnapshotCommand.self, Down.self])
 }
 
 /// Options every command that reads a project takes.
