@@ -62,6 +62,7 @@ let package = Package(
         .testTarget(name: "E2ETests", dependencies: ["Libvirt", "SSH", "TestbedState", "Project", "Apply", "Core"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "PlanTests", dependencies: ["Plan", "Compiler", "Compose", "TestbedState", "Core"]),
+        .testTarget(name: "ApplyTests", dependencies: ["Apply", "Compiler", "Compose", "TestbedState", "Core"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -45,6 +45,7 @@ extension Executor {
             try await context.update { $0.setVolume(host.name, vol, nil) }
         }
         try await context.update { $0.setup[guest] = nil }
+        try SnapshotStore(context.workspace).forget(guests: [guest])   // its snapshots were in its disk
     }
 
     func removeDomainIfPresent(_ name: String, on host: HostConnection) async throws {

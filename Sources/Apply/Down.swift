@@ -40,6 +40,9 @@ extension Provisioner {
             }
             for await f in group { if let f { failures.append(f) } }
         }
+        // Snapshots live in the guests' disks: those of the hosts cleaned out are gone.
+        let cleaned = Set(hosts.connections.keys).subtracting(failures.map(\.action.host))
+        try SnapshotStore(workspace).forget(guests: Set(state.guests.filter { cleaned.contains($0.host) }.map(\.name)))
         try Self.report(failures: failures, unreachable: hosts.failures, what: "down")
         progress.line("testbed \(state.project) is down\(purge ? " (images purged)" : "; base and golden images kept (use --purge to remove them)")")
     }

@@ -56,8 +56,11 @@ extension Executor {
     func createDisk(_ guest: Guest) async throws {
         let host = try context.host(guest.host)
         try await context.update { $0.setup[guest.name] = nil }   // a new disk has run no setup
-        if let dom = try await host.libvirt.domain(named: guest.domain), try await dom.isActive() {
-            try await dom.destroy()
+        if let dom = try await host.libvirt.domain(named: guest.domain) {
+            if try await dom.isActive() { try await dom.destroy() }
+            // Its internal snapshots go with the old disk: drop libvirt's metadata and the record.
+            for s in try await dom.snapshots() { try await s.delete(.metadataOnly) }
+            try SnapshotStore(context.workspace).forget(guests: [guest.name])
         }
         try await createOverlay(guest.disk.volume, backing: guest.disk.backingVolume, format: guest.disk.backingFormat,
                                 capacity: guest.disk.capacityBytes, on: host)

@@ -44,10 +44,12 @@ struct Tbctl: AsyncParsableCommand {
               tbctl status                guests, hosts, addresses
               tbctl exec --all -- CMD     run a command on every guest
               tbctl ssh GUEST             log in to a guest
+              tbctl snapshot create NAME  snapshot every guest (restore, list, delete)
+              tbctl scale web=5           set a service's number of clones
               tbctl down                  remove guests and networks (images stay cached)
             """,
-        subcommands: [GenerateArtefacts.self, Validate.self, Show.self, Plan.self, Up.self, Status.self, Scale.self, Down.self,
-                      Exec.self, SSHCommand.self, SSHConfigCommand.self])
+        subcommands: [GenerateArtefacts.self, Validate.self, Show.self, Plan.self, Up.self, Status.self,
+                      Exec.self, SSHCommand.self, SSHConfigCommand.self, SnapshotCommand.self, Scale.self, Down.self])
 }
 
 /// Options every command that reads a project takes.
