@@ -122,9 +122,11 @@ import Testing
         }
     }
 
-    /// Not a pass/fail limit: prints the time for the report (target well under 10 s on 2 cores).
+    /// Not a pass/fail limit: prints the time for the report (bench/run.sh is the benchmark of
+    /// record). Opt-in with TBCTL_ARTEFACTS_BENCH=1, as it writes 5,000 files.
     /// TBCTL_BENCH_DIR puts the output elsewhere (e.g. /dev/shm, to leave the disk out).
-    @Test func benchmarkThousandGuests() throws {
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["TBCTL_ARTEFACTS_BENCH"] != nil))
+    func benchmarkThousandGuests() throws {
         let dir = Fixture.tempDir("bench")
         let out = ProcessInfo.processInfo.environment["TBCTL_BENCH_DIR"].map { $0 + "/tbctl-bench-out" } ?? dir + "/out"
         defer { try? FileManager.default.removeItem(atPath: out) }
