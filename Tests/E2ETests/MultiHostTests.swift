@@ -65,6 +65,23 @@ import Testing
         }
         #expect(try await lab.tbctl("up").stdout.contains("nothing to do"))
 
+        // A testbed snapshot over guests on different hosts: a file and a hostname come back.
+        for g in ["a", "b"] { _ = try await lab.ssh(g, "echo before > /root/mark; sync") }
+        var r = try await lab.tbctl("snapshot", "create", "base")
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        _ = try await lab.ssh("a", "rm /root/mark; hostname changed")
+        _ = try await lab.ssh("b", "rm /root/mark")
+        r = try await lab.tbctl("snapshot", "restore", "base")
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        for g in ["a", "b"] { #expect(try await lab.ssh(g, "cat /root/mark").stdout == "before\n", "\(g)") }
+        #expect(try await lab.ssh("a", "hostname").stdout == "a\n")
+        #expect(try await lab.tbctl("snapshot", "delete", "base").status == 0)
+
+        // Scale across hosts: the new clone is placed by the planner and answers.
+        r = try await lab.tbctl("scale", "web=4")
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(try await lab.ssh("web-3", "hostname").stdout == "web-3\n")
+
         // `down` leaves nothing of the project on any host.
         #expect(try await lab.tbctl("down", "--purge").status == 0)
         for host in state.hosts {

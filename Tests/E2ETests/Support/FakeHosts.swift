@@ -9,9 +9,15 @@ enum FakeHosts {
     static var clientKey: String { base + "/client/id_ed25519" }
     static var script: String { Repo.root + "/tests/harness/fakehosts.sh" }
 
+    /// The daemons the harness starts inherit its standard output: were that a pipe to us,
+    /// reading it would never end. So its output goes to a file.
     static func up(_ hosts: [String]) async throws {
-        let r = try await Subprocess.run(["/usr/bin/env", "MH_HOSTS=\(hosts.joined(separator: " "))", "bash", script, "up"])
-        guard r.succeeded else { throw TBError(.command, "fakehosts.sh up failed", cause: r.stdout + r.stderr) }
+        let log = FileManager.default.temporaryDirectory.appendingPathComponent("fakehosts-up.log").path
+        let r = try await Subprocess.run(["/usr/bin/env", "MH_HOSTS=\(hosts.joined(separator: " "))", "bash", "-c",
+                                          "exec bash \"$0\" up > \"$1\" 2>&1 < /dev/null", script, log])
+        guard r.succeeded else {
+            throw TBError(.command, "fakehosts.sh up failed", cause: (try? String(contentsOfFile: log, encoding: .utf8)) ?? "")
+        }
     }
 
     static func down() async throws {
