@@ -1,5 +1,7 @@
+import Compiler
 import Core
 import Foundation
+import TestbedState
 import Testing
 @testable import Compose
 
@@ -45,5 +47,17 @@ import Testing
         let (c, _) = try load("service")
         #expect(c.guests.count == 1 && c.guests[0].replicas == 4 && c.guests[0].goldenSetup != nil)
         #expect(c.guests[0].env.map(\.key) == ["GREETING"])
+    }
+
+    /// Every example also compiles, deterministically (twice, byte for byte).
+    @Test(arguments: ["quickstart", "multihost", "service"])
+    func compiles(_ name: String) throws {
+        let (c, _) = try load(name)
+        let key = try Ed25519Key(seed: Array(repeating: 1, count: 32))
+        let input = CompileInput(compose: c, composeDigest: "d", projectKey: key, previous: nil, replicaOverrides: [:],
+                                 knownHostsFile: "/k", digest: { try Digest.sha256Hex(fileAt: $0) }, header: { _ in [] })
+        let state = try Compiler.compile(input)
+        #expect(!state.userGuests.isEmpty)
+        #expect(try state.encoded() == Compiler.compile(input).encoded())
     }
 }
