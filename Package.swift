@@ -53,7 +53,7 @@ let package = Package(
 
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
-        .testTarget(name: "ComposeTests", dependencies: ["Compose", "Core"]),
+        .testTarget(name: "ComposeTests", dependencies: ["Compose", "Compiler", "TestbedState", "Core"]),
         .testTarget(name: "CompilerTests", dependencies: ["Compiler", "Compose", "TestbedState"]),
         .testTarget(name: "ArtefactsTests", dependencies: ["Artefacts", "TestbedState", "Core"]),
         .testTarget(name: "LibvirtTests", dependencies: ["Libvirt"]),
