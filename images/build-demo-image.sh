@@ -83,18 +83,25 @@ W=$OUT/work; rm -rf "$W"; mkdir -p "$W"
 trap 'rm -rf "$W"' EXIT
 
 # ---- Debian packages that are not installed on the build host --------------------------
-# (apt-get download once, kept in $OUT/debs; REFRESH_DEBS=1 downloads them again)
+# apt-get download once, kept in $OUT/debs and in a machine-wide cache ($DEB_CACHE, default
+# /var/cache/tbctl/debs) that a fresh clone on the same machine reuses when the mirror cannot
+# be reached; REFRESH_DEBS=1 downloads them again.
 DEBS="dropbear-bin libtomcrypt1 libtommath1 sudo libpam-modules"
-have_all() { local p; for p in $DEBS; do ls "$OUT/debs/${p}_"*.deb >/dev/null 2>&1 || return 1; done; }
+DEB_CACHE=${DEB_CACHE:-/var/cache/tbctl/debs}
+have_all() { local p; for p in $DEBS; do ls "$1/${p}_"*.deb >/dev/null 2>&1 || return 1; done; }
 mkdir -p "$OUT/debs" "$W/dl"
-if ! have_all || [ "${REFRESH_DEBS:-0}" = 1 ]; then
+if ! have_all "$OUT/debs" || [ "${REFRESH_DEBS:-0}" = 1 ]; then
   if (cd "$W/dl" && apt-get download $DEBS >"$W/dl.log" 2>&1); then
     rm -f "$OUT"/debs/*.deb; mv "$W"/dl/*.deb "$OUT/debs/"
+  elif have_all "$DEB_CACHE"; then
+    say "apt-get download failed; using the cached packages in $DEB_CACHE"
+    rm -f "$OUT"/debs/*.deb; cp "$DEB_CACHE"/*.deb "$OUT/debs/"
   else
     say "apt-get download failed: $(grep -m1 '^E:' "$W/dl.log" || tail -n1 "$W/dl.log")"
   fi
 fi
-have_all || die "packages $DEBS not available (apt-get update, network?)"
+have_all "$OUT/debs" || die "packages $DEBS not available (apt-get update, network?)"
+mkdir -p "$DEB_CACHE" && cp -u "$OUT"/debs/*.deb "$DEB_CACHE/" 2>/dev/null || true
 X=$W/x; mkdir -p "$X"
 for d in "$OUT"/debs/*.deb; do dpkg-deb -x "$d" "$X"; done
 
