@@ -1,4 +1,6 @@
+import Artefacts
 import Core
+import Hosts
 import TestbedState
 
 /// The small XML documents tbctl gives libvirt besides domains (those are artefacts).
@@ -40,26 +42,14 @@ enum LibvirtXML {
         var out: [String: String] = [:]
         for line in xml.split(separator: "\n") {
             let t = line.trimmingCharacters(in: .whitespaces)
-            guard t.hasPrefix("<host "), let mac = attr("mac", t), let ip = attr("ip", t) else { continue }
-            out[mac] = "<host mac='\(mac)' name='\(esc(attr("name", t) ?? ""))' ip='\(ip)'/>"
+            guard t.hasPrefix("<host "), let mac = DomainMetadata.attribute("mac", in: t),
+                  let ip = DomainMetadata.attribute("ip", in: t) else { continue }
+            out[mac] = "<host mac='\(mac)' name='\(esc(DomainMetadata.attribute("name", in: t) ?? ""))' ip='\(ip)'/>"
         }
         return out
     }
 
-    private static func attr(_ name: String, _ s: String) -> String? {
-        for q in ["'", "\""] {
-            if let r = s.range(of: " \(name)=\(q)"), let end = s[r.upperBound...].firstIndex(of: Character(q)) {
-                return String(s[r.upperBound..<end])
-            }
-        }
-        return nil
-    }
-
-    static func esc(_ s: String) -> String {
-        s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "'", with: "&apos;")
-            .replacingOccurrences(of: "\"", with: "&quot;")
-    }
+    static func esc(_ s: String) -> String { XMLEscape.attribute(s) }
 
     /// A raw volume of `bytes` to upload into.
     static func rawVolume(name: String, bytes: Int64) -> String {

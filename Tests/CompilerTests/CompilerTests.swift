@@ -3,6 +3,7 @@ import Compose
 import Core
 import Foundation
 import TestbedState
+import TestSupport
 import Testing
 
 @Suite struct CompilerTests {

@@ -2,6 +2,7 @@ import Compiler
 import Compose
 import Core
 import TestbedState
+import TestSupport
 import Testing
 
 @Suite struct MultiHostTests {

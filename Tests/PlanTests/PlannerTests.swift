@@ -1,6 +1,7 @@
 import Compiler
 import Plan
 import TestbedState
+import TestSupport
 import Testing
 
 @Suite struct PlannerTests {

@@ -4,18 +4,20 @@ import Core
 import Foundation
 import TestbedState
 
-/// Builds compose models in code, so compiler tests do not depend on the YAML front end.
-struct Lab {
-    var project = "lab"
-    var hosts: [HostSpec] = [HostSpec(name: "main", mark: nil, uri: nil, ssh: nil, identity: nil, tunnelIP: nil,
+/// Builds compose models in code, so compiler and planner tests do not depend on the YAML front end.
+public struct Lab {
+    public var project = "lab"
+    public var hosts: [HostSpec] = [HostSpec(name: "main", mark: nil, uri: nil, ssh: nil, identity: nil, tunnelIP: nil,
                                       accel: "tcg", datapath: "netdev", cpus: nil, memoryMiB: nil)]
-    var networks: [NetworkSpec] = [
+    public var networks: [NetworkSpec] = [
         NetworkSpec(name: "lan", mark: nil, subnet: Subnet("10.10.0.0/24")!, gateway: nil, tunnel: "vxlan"),
         NetworkSpec(name: "dmz", mark: nil, subnet: Subnet("10.20.0.0/24")!, gateway: IPv4("10.20.0.1"), tunnel: "geneve"),
     ]
-    var guests: [GuestSpec] = []
+    public var guests: [GuestSpec] = []
 
-    static func guest(_ name: String, networks: [String] = ["lan"], replicas: Int? = nil, golden: Bool = false,
+    public init() {}
+
+    public static func guest(_ name: String, networks: [String] = ["lan"], replicas: Int? = nil, golden: Bool = false,
                       host: String? = nil, memory: Int = 128, ip: String? = nil) -> GuestSpec {
         GuestSpec(name: name, mark: nil, image: "demo", cpus: 1, memoryMiB: memory, diskBytes: nil, host: host,
                   networks: networks.enumerated().map { i, n in
@@ -24,22 +26,22 @@ struct Lab {
                   goldenSetup: golden ? "/lab/golden.sh" : nil)
     }
 
-    static func remote(_ name: String, _ ip: String, memory: Int? = nil) -> HostSpec {
+    public static func remote(_ name: String, _ ip: String, memory: Int? = nil) -> HostSpec {
         HostSpec(name: name, mark: nil, uri: nil, ssh: .init(user: "root", address: ip, port: 22),
                  identity: "/root/.ssh/id_ed25519", tunnelIP: IPv4(ip), accel: "tcg", datapath: "netdev",
                  cpus: 4, memoryMiB: memory)
     }
 
-    var compose: ComposeFile {
+    public var compose: ComposeFile {
         ComposeFile(path: "/lab/testbed.yaml", project: project, user: "root",
                     management: ManagementSpec(subnet: Subnet("10.150.0.0/16")!, mark: nil), hosts: hosts,
                     images: [ImageSpec(name: "demo", mark: nil, source: "/lab/demo.qcow2", sha256: nil, format: "qcow2")],
                     networks: networks, guests: guests)
     }
 
-    static let key = try! Ed25519Key(seed: Array(repeating: 9, count: 32))
+    public static let key = try! Ed25519Key(seed: Array(repeating: 9, count: 32))
 
-    func compile(previous: TestbedState? = nil, overrides: [String: Int] = [:]) throws -> TestbedState {
+    public func compile(previous: TestbedState? = nil, overrides: [String: Int] = [:]) throws -> TestbedState {
         try Compiler.compile(CompileInput(
             compose: compose, composeDigest: "c0ffee", projectKey: Lab.key, previous: previous,
             replicaOverrides: overrides, knownHostsFile: "/lab/.testbed/known_hosts",
@@ -48,7 +50,7 @@ struct Lab {
 }
 
 extension TestbedState {
-    func ip(_ guest: String, _ network: String) -> String? {
+    public func ip(_ guest: String, _ network: String) -> String? {
         self.guest(named: guest)?.nics.first { $0.network == network }?.ip
     }
 }
