@@ -52,7 +52,8 @@ import Testing
     /// Every example also compiles, deterministically (twice, byte for byte).
     @Test(arguments: ["quickstart", "multihost", "service"])
     func compiles(_ name: String) throws {
-        let (c, _) = try load(name)
+        let (c, f) = try load(name)
+        defer { withExtendedLifetime(f) {} }   // the fixture owns the temporary tree
         let key = try Ed25519Key(seed: Array(repeating: 1, count: 32))
         let input = CompileInput(compose: c, composeDigest: "d", projectKey: key, previous: nil, replicaOverrides: [:],
                                  knownHostsFile: "/k", digest: { try Digest.sha256Hex(fileAt: $0) }, header: { _ in [] })
