@@ -24,26 +24,22 @@ extension Provisioner {
 
     private func teardown(_ hosts: HostSet, purge: Bool) async throws {
         let context = try ApplyContext(state: state, workspace: workspace, hosts: hosts, progress: progress)
-        var failures: [Failure] = []
-        await withTaskGroup(of: Failure?.self) { group in
+        let failures = Locked([Failure]())
+        await withTaskGroup(of: Void.self) { group in
             for (name, host) in hosts.connections {
                 group.addTask {
                     do {
                         try await progress.task("remove project \(state.project) from \(name)") {
                             try await HostTeardown(context: context, host: host).run(purge: purge)
                         }
-                        return nil
                     } catch {
-                        return Failure(action: .removeDomain(domain: "*", host: name), error: error.asTBError().about("host \(name)"))
+                        let f = Failure(action: .removeDomain(domain: "*", host: name), error: error.asTBError().about("host \(name)"))
+                        failures.withLock { $0.append(f) }
                     }
                 }
             }
-            for await f in group { if let f { failures.append(f) } }
         }
-        // Snapshots live in the guests' disks: those of the hosts cleaned out are gone.
-        let cleaned = Set(hosts.connections.keys).subtracting(failures.map(\.action.host))
-        try SnapshotStore(workspace).forget(guests: Set(state.guests.filter { cleaned.contains($0.host) }.map(\.name)))
-        try Self.report(failures: failures, unreachable: hosts.failures, what: "down")
+        try Self.report(failures: failures.current, unreachable: hosts.failures, what: "down")
         progress.line("testbed \(state.project) is down\(purge ? " (images purged)" : "; base and golden images kept (use --purge to remove them)")")
     }
 }

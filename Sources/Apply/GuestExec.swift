@@ -41,22 +41,25 @@ public struct GuestExec: Sendable {
     public func run(_ command: String, on guests: [Guest],
                     output: @escaping @Sendable (Guest, StdStream, [UInt8]) -> Void) async -> [Outcome] {
         let hosts = await HostSet.connect(state, knownHosts: workspace.knownHosts, only: Set(guests.map(\.host)))
-        var outcomes = [Outcome?](repeating: nil, count: guests.count)
-        await withTaskGroup(of: (Int, Outcome).self) { group in
+        // Results go into a locked array rather than through the group (see HostSet.connect).
+        let outcomes = Locked([Outcome?](repeating: nil, count: guests.count))
+        await withTaskGroup(of: Void.self) { group in
             var next = 0
             func start() {
                 let i = next
                 next += 1
-                group.addTask { (i, await run(command, on: guests[i], hosts: hosts, output: output)) }
+                group.addTask {
+                    let o = await run(command, on: guests[i], hosts: hosts, output: output)
+                    outcomes.withLock { $0[i] = o }
+                }
             }
             while next < min(parallel, guests.count) { start() }
-            while let (i, outcome) = await group.next() {
-                outcomes[i] = outcome
+            for await _ in group {
                 if next < guests.count { start() }
             }
         }
         await hosts.closeAll()
-        return outcomes.map { $0! }
+        return outcomes.current.map { $0! }
     }
 
     func run(_ command: String, on guest: Guest, hosts: HostSet,

@@ -17,20 +17,23 @@ public struct Provisioner: Sendable {
     /// Connects to every host and reads what each has, concurrently.
     public func survey() async -> (HostSet, [String: Inventory], [String: TBError]) {
         var hosts = await HostSet.connect(state, knownHosts: workspace.knownHosts)
-        var inventories: [String: Inventory] = [:]
-        await withTaskGroup(of: (String, Result<Inventory, TBError>).self) { group in
+        let results = Locked<[String: Result<Inventory, TBError>]>([:])
+        await withTaskGroup(of: Void.self) { group in
             for (name, conn) in hosts.connections {
                 group.addTask {
-                    do { return (name, .success(try await conn.inventory(project: state.project))) } catch {
-                        return (name, .failure(error.asTBError(.libvirt, "cannot read what host \(name) has").about("host \(name)")))
+                    let r: Result<Inventory, TBError>
+                    do { r = .success(try await conn.inventory(project: state.project)) } catch {
+                        r = .failure(error.asTBError(.libvirt, "cannot read what host \(name) has").about("host \(name)"))
                     }
+                    results.withLock { $0[name] = r }
                 }
             }
-            for await (name, r) in group {
-                switch r {
-                case .success(let inv): inventories[name] = inv
-                case .failure(let e): hosts.failures[name] = e
-                }
+        }
+        var inventories: [String: Inventory] = [:]
+        for (name, r) in results.current {
+            switch r {
+            case .success(let inv): inventories[name] = inv
+            case .failure(let e): hosts.failures[name] = e
             }
         }
         return (hosts, inventories, hosts.failures)

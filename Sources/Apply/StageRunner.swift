@@ -45,8 +45,9 @@ public struct StageRunner: Sendable {
     }
 
     private func runConcurrently(_ actions: [Action]) async -> [Failure] {
-        await withTaskGroup(of: Failure?.self) { group in
-            var failures: [Failure] = []
+        // Failures go into a locked list rather than through the group (see HostSet.connect).
+        let failures = Locked([Failure]())
+        await withTaskGroup(of: Void.self) { group in
             var next = 0
             func add() {
                 let a = actions[next]
@@ -54,18 +55,17 @@ public struct StageRunner: Sendable {
                 group.addTask {
                     do {
                         try await context.progress.task(a.summary) { try await Executor(context: context).execute(a) }
-                        return nil
                     } catch {
-                        return Failure(action: a, error: error.asTBError(.internalError, "\(a.summary) failed"))
+                        let f = Failure(action: a, error: error.asTBError(.internalError, "\(a.summary) failed"))
+                        failures.withLock { $0.append(f) }
                     }
                 }
             }
             while next < min(width, actions.count) { add() }
-            for await f in group {
-                if let f { failures.append(f) }
+            for await _ in group {
                 if next < actions.count { add() }
             }
-            return failures
         }
+        return failures.current
     }
 }

@@ -60,20 +60,25 @@ public struct HostSet: Sendable {
 
     public static func connect(_ state: TestbedState, knownHosts: String, only: Set<String>? = nil) async -> HostSet {
         let wanted = state.hosts.filter { only?.contains($0.name) ?? true }
-        var set = HostSet(connections: [:], failures: [:])
-        await withTaskGroup(of: (String, Result<HostConnection, TBError>).self) { group in
+        // Children record into a locked table and return nothing: an optimised build was seen
+        // to corrupt (String, Result) tuples handed back through the task group.
+        let results = Locked<[String: Result<HostConnection, TBError>]>([:])
+        await withTaskGroup(of: Void.self) { group in
             for h in wanted {
                 group.addTask {
-                    do { return (h.name, .success(try await HostConnection.connect(h, knownHosts: knownHosts))) } catch {
-                        return (h.name, .failure(error.asTBError(.libvirt, "cannot reach host \(h.name)")))
+                    let r: Result<HostConnection, TBError>
+                    do { r = .success(try await HostConnection.connect(h, knownHosts: knownHosts)) } catch {
+                        r = .failure(error.asTBError(.libvirt, "cannot reach host \(h.name)"))
                     }
+                    results.withLock { $0[h.name] = r }
                 }
             }
-            for await (name, result) in group {
-                switch result {
-                case .success(let c): set.connections[name] = c
-                case .failure(let e): set.failures[name] = e
-                }
+        }
+        var set = HostSet(connections: [:], failures: [:])
+        for (name, r) in results.current {
+            switch r {
+            case .success(let c): set.connections[name] = c
+            case .failure(let e): set.failures[name] = e
             }
         }
         return set

@@ -76,20 +76,22 @@ extension HostConnection {
 /// anyway; this just lets many RPCs be in flight at once.
 public func concurrentMap<T: Sendable, R: Sendable>(_ items: [T], limit: Int = 16,
                                                      _ body: @escaping @Sendable (T) async throws -> R) async throws -> [R] {
-    try await withThrowingTaskGroup(of: (Int, R).self) { group in
-        var results = [R?](repeating: nil, count: items.count)
+    // Results go into a locked array rather than through the group (see HostSet.connect).
+    let results = Locked([R?](repeating: nil, count: items.count))
+    try await withThrowingTaskGroup(of: Void.self) { group in
         var next = 0
-        for _ in 0..<min(limit, items.count) {
-            let i = next; next += 1
-            group.addTask { (i, try await body(items[i])) }
-        }
-        while let (i, r) = try await group.next() {
-            results[i] = r
-            if next < items.count {
-                let j = next; next += 1
-                group.addTask { (j, try await body(items[j])) }
+        func add() {
+            let i = next
+            next += 1
+            group.addTask {
+                let r = try await body(items[i])
+                results.withLock { $0[i] = r }
             }
         }
-        return results.map { $0! }
+        while next < min(limit, items.count) { add() }
+        while try await group.next() != nil {
+            if next < items.count { add() }
+        }
     }
+    return results.current.map { $0! }
 }

@@ -6,6 +6,7 @@ import Project
 import TestbedState
 import Testing
 
+extension E2E {
 /// `tbctl exec`, `tbctl ssh` and `tbctl ssh-config` on real guests (fixture `access`: `solo`
 /// and the service `web` of two clones), checked as a user would: through the real binary
 /// and OpenSSH's `ssh`. Serialized: the guests share two cores.
@@ -218,4 +219,5 @@ struct TwoHostFixture {
     }
 
     func remove() { try? FileManager.default.removeItem(atPath: dir) }
+}
 }

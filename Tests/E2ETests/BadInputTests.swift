@@ -2,6 +2,7 @@ import Core
 import Foundation
 import Testing
 
+extension E2E {
 /// Bad input and failed steps: a clear error, a non-zero exit, and nothing half-made that the
 /// next `up` or `down` cannot handle.
 @Suite(.serialized) struct BadInputTests {
@@ -79,4 +80,5 @@ import Testing
         #expect(r.status == 1)
         #expect(r.stderr.contains("this project is busy: tbctl up (pid 4242)"), "\(r.stderr)")
     }
+}
 }

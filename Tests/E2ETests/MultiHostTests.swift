@@ -4,6 +4,7 @@ import Libvirt
 import TestbedState
 import Testing
 
+extension E2E {
 /// A testbed over the master and two simulated remote hosts, each with its own sshd, libvirtd
 /// and Open vSwitch in its own namespaces (tests/harness/fakehosts.sh, started and stopped here).
 @Suite(.serialized) struct MultiHostTests {
@@ -175,4 +176,5 @@ import Testing
         return CommandResult(status: p.terminationStatus, stdout: seen + String(decoding: rest, as: UTF8.self),
                              stderr: String(decoding: errors, as: UTF8.self))
     }
+}
 }

@@ -3,6 +3,7 @@ import Foundation
 import TestbedState
 import Testing
 
+extension E2E {
 /// `tbctl scale web=3 -> 5 -> 2 -> 0 -> 3`: new clones come up with their setup, removed ones
 /// are gone with their disks, and no other guest is restarted (its boot time does not change).
 @Suite(.serialized) struct ScaleTests {
@@ -60,4 +61,5 @@ import Testing
         #expect(try clones(lab).count == 4)
         #expect(try await lab.tbctl("down", "--purge").status == 0)
     }
+}
 }

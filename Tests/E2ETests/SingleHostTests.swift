@@ -4,6 +4,7 @@ import Libvirt
 import TestbedState
 import Testing
 
+extension E2E {
 /// `tbctl up/down/plan/status` on this host with real QEMU (TCG) guests, real OVS and real sshd.
 /// One lab, checked step by step as a user would; serialized because guests share two cores.
 @Suite(.serialized) struct SingleHostTests {
@@ -94,4 +95,5 @@ import Testing
         p.waitUntilExit()
         #expect(seen.contains(marker), "up ended before \(marker): \(seen)")
     }
+}
 }

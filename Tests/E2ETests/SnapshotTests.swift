@@ -4,6 +4,7 @@ import Libvirt
 import TestbedState
 import Testing
 
+extension E2E {
 /// `tbctl snapshot` on real QEMU (TCG) guests: the lab `snap` (project e2esnap) has `solo` and
 /// the clones `web-0`, `web-1`. Checked as a user would: files and hostnames over SSH, the
 /// snapshots libvirt has, `snapshot list`, exit codes and messages.
@@ -201,4 +202,5 @@ import Testing
         struct Guest: Decodable { var guest: String; var host: String; var present: Bool?; var sizeBytes: Int64? }
         var name: String; var kind: String; var createdAt: String; var guests: [Guest]; var hosts: [String]; var sizeBytes: Int64?
     }
+}
 }

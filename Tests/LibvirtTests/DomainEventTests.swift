@@ -51,7 +51,7 @@ struct DomainEventTests {
     @Test func missingDomain() async throws {
         let connection = try await openTestDriver()
         let error = await #expect(throws: TBError.self) {
-            try await connection.waitForState(uniqueName("none"), .running, timeout: .seconds(1))
+            try await connection.waitForState(uniqueName("none"), .running, timeout: .seconds(30))
         }
         #expect(error?.code == .notFound)
         // A domain that does not exist is as shut off as it gets.

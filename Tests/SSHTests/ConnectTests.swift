@@ -14,7 +14,7 @@ struct ConnectTests {
         let other = try Ed25519Key.generate().publicBlob
         let error = await #expect(throws: TBError.self) {
             try await SSHSession.connect(host: "127.0.0.1", port: sshd.port, user: sshd.user, auth: sshd.auth,
-                                         hostKey: .exact(blob: other), timeout: .seconds(5))
+                                         hostKey: .exact(blob: other), timeout: .seconds(30))
         }
         #expect(error?.code == .hostKeyMismatch)
         #expect(error?.description.contains(HostKeys.fingerprint(other)) == true)
@@ -27,7 +27,7 @@ struct ConnectTests {
         let policy = HostKeyPolicy.knownHosts(file: file)
         for _ in 0..<2 {
             let session = try await SSHSession.connect(host: "127.0.0.1", port: sshd.port, user: sshd.user, auth: sshd.auth,
-                                                       hostKey: policy, timeout: .seconds(5))
+                                                       hostKey: policy, timeout: .seconds(30))
             await session.close()
         }
         let recorded = try String(contentsOfFile: file, encoding: .utf8)
@@ -38,7 +38,7 @@ struct ConnectTests {
         try (KnownHostsFile.line(host: "127.0.0.1", port: sshd.port, blob: old) + "\n").write(toFile: file, atomically: true, encoding: .utf8)
         let error = await #expect(throws: TBError.self) {
             try await SSHSession.connect(host: "127.0.0.1", port: sshd.port, user: sshd.user, auth: sshd.auth,
-                                         hostKey: policy, timeout: .seconds(5))
+                                         hostKey: policy, timeout: .seconds(30))
         }
         #expect(error?.code == .hostKeyMismatch)
         let text = error?.description ?? ""
@@ -56,7 +56,7 @@ struct ConnectTests {
             for _ in 0..<5 {
                 group.addTask {
                     let s = try await SSHSession.connect(host: "127.0.0.1", port: sshd.port, user: sshd.user, auth: sshd.auth,
-                                                         hostKey: .knownHosts(file: file), timeout: .seconds(5))
+                                                         hostKey: .knownHosts(file: file), timeout: .seconds(30))
                     await s.close()
                 }
             }
@@ -69,7 +69,7 @@ struct ConnectTests {
         let sshd = try SSHD.require()
         let session = try await SSHSession.connect(host: "127.0.0.1", port: sshd.port, user: sshd.user,
                                                    auth: .privateKey(pem: sshd.clientKey.privatePEM(comment: "")),
-                                                   hostKey: sshd.exactHostKey, timeout: .seconds(5))
+                                                   hostKey: sshd.exactHostKey, timeout: .seconds(30))
         #expect(try await session.exec("echo ok").stdout == "ok\n")
         await session.close()
     }
@@ -80,7 +80,7 @@ struct ConnectTests {
         let error = await #expect(throws: TBError.self) {
             try await SSHSession.connect(host: "127.0.0.1", port: sshd.port, user: sshd.user,
                                          auth: .privateKey(pem: stranger.privatePEM(comment: "")),
-                                         hostKey: sshd.exactHostKey, timeout: .seconds(5))
+                                         hostKey: sshd.exactHostKey, timeout: .seconds(30))
         }
         #expect(error?.code == .ssh)
         #expect(error?.message.contains("authentication as \(sshd.user) on 127.0.0.1:\(sshd.port) failed") == true)
@@ -131,7 +131,7 @@ struct ConnectTests {
     @Test func waitUntilReachableConnectsOnceSSHDListens() async throws {
         let sshd = try SSHD.require()
         let session = try await SSHSession.waitUntilReachable(host: "127.0.0.1", port: sshd.port, user: sshd.user, auth: sshd.auth,
-                                                              hostKey: sshd.exactHostKey, timeout: .seconds(5))
+                                                              hostKey: sshd.exactHostKey, timeout: .seconds(30))
         #expect(try await session.exec("echo up").stdout == "up\n")
         await session.close()
     }
@@ -142,10 +142,10 @@ struct ConnectTests {
         let started = ContinuousClock.now
         let error = await #expect(throws: TBError.self) {
             try await SSHSession.waitUntilReachable(host: "127.0.0.1", port: port, user: sshd.user, auth: sshd.auth,
-                                                    hostKey: sshd.exactHostKey, timeout: .milliseconds(800))
+                                                    hostKey: sshd.exactHostKey, timeout: .seconds(3))
         }
         let waited = started.duration(to: .now)
-        #expect(waited >= .milliseconds(750))
+        #expect(waited >= .milliseconds(2900))
         #expect(error?.code == .timeout)
         #expect(error?.description.contains("connection refused") == true)
     }

@@ -25,7 +25,7 @@ final class SSHD: Sendable {
     var auth: SSHAuth { .privateKeyFile(clientKeyFile) }
     var exactHostKey: HostKeyPolicy { .exact(blob: hostKey.publicBlob) }
 
-    func connect(timeout: Duration = .seconds(5)) async throws -> SSHSession {
+    func connect(timeout: Duration = .seconds(30)) async throws -> SSHSession {
         try await SSHSession.connect(host: "127.0.0.1", port: port, user: user, auth: auth, hostKey: exactHostKey, timeout: timeout)
     }
 

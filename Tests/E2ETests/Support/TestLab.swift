@@ -109,7 +109,11 @@ struct Leftovers: Equatable, CustomStringConvertible {
             if try await pool.isActive() { out.volumes = try await pool.volumes().map(\.name).sorted() }
         }
         let br = try await Subprocess.run(["ovs-vsctl", "--format=csv", "--no-headings", "--columns=name,external_ids", "list", "Bridge"])
-        out.bridges = br.stdout.split(separator: "\n").filter { $0.contains("tbctl-project=\(project)") }.map { String($0.split(separator: ",")[0]) }
+        out.bridges = br.stdout.split(separator: "\n").filter { line in
+            // Exactly this project: `e2e` must not match `e2escale`.
+            line.contains("tbctl-project=\(project),") || line.contains("tbctl-project=\(project)}")
+                || line.contains("tbctl-project=\(project)\"")
+        }.map { String($0.split(separator: ",")[0]) }
         return out
     }
 
