@@ -9,14 +9,15 @@ extension Executor {
     /// after checking the local file still has the SHA-256 the state was compiled with.
     func importImage(_ name: String, on host: HostConnection) async throws {
         guard let image = context.state.image(named: name) else { throw TBError(.notFound, "no image \(name)") }
-        guard !image.source.hasPrefix("http://"), !image.source.hasPrefix("https://") else {
-            throw TBError(.unsupported, "image \(name): http(s) sources are not supported yet; download it and give its path")
+        let path = image.isURL ? try await ImageDownload.fetch(image, cache: context.workspace.path("cache")) : image.source
+        let actual = try await blocking { try Digest.sha256Hex(fileAt: path) }
+        if let expected = image.sha256, actual != expected {
+            if image.isURL { try? FileManager.default.removeItem(atPath: path) }   // never reuse a bad download
+            let why = image.isURL ? "the download from \(image.source) has sha256 \(actual), not the declared \(expected)"
+                                  : "\(image.source) changed since it was compiled (sha256 \(actual), expected \(expected)); run `tbctl generate-artefacts`"
+            throw TBError(.invalidInput, "image \(name): \(why)")
         }
-        let actual = try await blocking { try Digest.sha256Hex(fileAt: image.source) }
-        guard actual == image.sha256 else {
-            throw TBError(.invalidInput, "image \(name): \(image.source) changed since it was compiled (sha256 \(actual), expected \(image.sha256 ?? "-")); run `tbctl generate-artefacts`")
-        }
-        try await uploadVolume(image.volume, from: image.source, to: host, digest: actual, isImage: true)
+        try await uploadVolume(image.volume, from: path, to: host, digest: image.recordedDigest, isImage: true)
     }
 
     /// Builds a service's golden image once: an overlay of the base image, booted with its own

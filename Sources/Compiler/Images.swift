@@ -8,10 +8,12 @@ extension Context {
     mutating func images(_ instances: [Instance], placement: [String: String]) throws -> [TestbedState.Image] {
         try c.images.sorted { $0.name < $1.name }.map { spec in
             let digest = try imageDigest(spec)
-            let format = spec.format ?? detectFormat(spec.source)
+            let isURL = spec.source.hasPrefix("http://") || spec.source.hasPrefix("https://")
+            let format = spec.format ?? (isURL ? "qcow2" : detectFormat(spec.source))
             let users = Set(instances.filter { $0.spec.image == spec.name }.compactMap { placement[$0.name] })
             return TestbedState.Image(
-                name: spec.name, source: spec.source, sha256: digest, format: format,
+                // A URL's content is known only once downloaded: its sha256 is the declared one.
+                name: spec.name, source: spec.source, sha256: isURL ? spec.sha256 : digest, format: format,
                 volume: "base-\(spec.name)-\(digest.prefix(12)).\(format)",
                 hosts: c.hosts.map(\.name).filter(users.contains))
         }

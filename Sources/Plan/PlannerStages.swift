@@ -37,7 +37,7 @@ extension Planner {
     /// a volume left by an interrupted upload is imported again.
     func images(_ host: Host, _ inv: Inventory) -> [Action] {
         state.images.filter { $0.hosts.contains(host.name) }
-            .filter { inv.volumes[$0.volume] == nil || record.volume(host.name, $0.volume) != $0.sha256 }
+            .filter { inv.volumes[$0.volume] == nil || record.volume(host.name, $0.volume) != $0.recordedDigest }
             .map { .importImage(image: $0.name, host: host.name) }
     }
 

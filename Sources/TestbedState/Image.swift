@@ -13,6 +13,12 @@ extension TestbedState {
         /// Hosts that need it (some guest or golden build there is backed by it).
         public var hosts: [String]
 
+        /// What tbctl records for a completed import: the content's SHA-256 when known, else the
+        /// (content-named) volume.
+        public var recordedDigest: String { sha256 ?? volume }
+
+        public var isURL: Bool { source.hasPrefix("http://") || source.hasPrefix("https://") }
+
         public init(name: String, source: String, sha256: String?, format: String, volume: String, hosts: [String]) {
             self.name = name; self.source = source; self.sha256 = sha256; self.format = format
             self.volume = volume; self.hosts = hosts
