@@ -39,6 +39,9 @@ extension Provisioner {
                 }
             }
         }
+        // Snapshots live in the guests' disks: those of the hosts cleaned out are gone.
+        let cleaned = Set(hosts.connections.keys).subtracting(failures.current.map(\.action.host))
+        try SnapshotStore(workspace).forget(guests: Set(state.guests.filter { cleaned.contains($0.host) }.map(\.name)))
         try Self.report(failures: failures.current, unreachable: hosts.failures, what: "down")
         progress.line("testbed \(state.project) is down\(purge ? " (images purged)" : "; base and golden images kept (use --purge to remove them)")")
     }
