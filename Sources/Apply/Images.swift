@@ -62,6 +62,21 @@ extension Executor {
             progress.detail("copied \(golden.volume) \(from.name) -> \(to.name): \(stats)")
             try await pool.refresh()
         }
+        try await verifyCopy(golden.volume, from: from, to: to)
         try await context.update { $0.setVolume(to.name, golden.volume, "built:\(golden.setupDigest)") }
+    }
+
+    /// The copy must have the bytes of the original: SHA-256 on both hosts (holes read as
+    /// zeros on both sides), or the copy is deleted and the action fails.
+    func verifyCopy(_ volume: String, from: HostConnection, to: HostConnection) async throws {
+        async let a = from.runner.check(["sha256sum", from.spec.poolPath + "/" + volume])
+        async let b = to.runner.check(["sha256sum", to.spec.poolPath + "/" + volume])
+        let (src, dst) = try await (a.split(separator: " ").first.map(String.init), b.split(separator: " ").first.map(String.init))
+        guard let src, src == dst else {
+            try? await deleteVolume(volume, in: try await pool(to))
+            throw TBError(.io, "the copy of \(volume) on host \(to.name) does not match the original on \(from.name)",
+                          cause: "sha256 \(src ?? "?") on \(from.name), \(dst ?? "?") on \(to.name)")
+        }
+        progress.detail("verified \(volume) on \(to.name): sha256 \(src)")
     }
 }
