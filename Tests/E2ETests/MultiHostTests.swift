@@ -54,6 +54,9 @@ extension E2E {
         try config.stdout.write(toFile: lab.dir + "/ssh_config", atomically: true, encoding: .utf8)
         let openssh = try await Subprocess.run(["ssh", "-F", lab.dir + "/ssh_config", "-o", "BatchMode=yes", "a", "hostname"])
         #expect(openssh.stdout == "a\n", "\(openssh.stderr)")
+        // Guest NICs leave room for the encapsulation: 1500 - 50 (VXLAN), 1500 - 58 (Geneve).
+        let links = try await lab.ssh("a", "ip -o link show eth1; ip -o link show eth2").stdout
+        #expect(links.contains("eth1: <") && links.contains("mtu 1450") && links.contains("mtu 1442"), "\(links)")
         // Pings cross the tunnels on both networks: h1 -> h2, and to a clone wherever it is.
         let b = try lab.guest("b")
         for nic in b.nics where !nic.isManagement {
