@@ -72,26 +72,34 @@ extension HostConnection {
     }
 }
 
-/// Maps concurrently, keeping order. libvirt calls block, so each runs off the cooperative pool
-/// anyway; this just lets many RPCs be in flight at once.
-public func concurrentMap<T: Sendable, R: Sendable>(_ items: [T], limit: Int = 16,
-                                                     _ body: @escaping @Sendable (T) async throws -> R) async throws -> [R] {
+/// Maps concurrently, keeping order, with at most `limit` items in flight. libvirt calls block,
+/// so each runs off the cooperative pool anyway; this just lets many RPCs be in flight at once.
+/// Every item runs; each gives its own result.
+public func concurrentResults<T: Sendable, R: Sendable>(_ items: [T], limit: Int = 16,
+                                                         _ body: @escaping @Sendable (T) async throws -> R) async -> [Result<R, any Error>] {
     // Results go into a locked array rather than through the group (see HostSet.connect).
-    let results = Locked([R?](repeating: nil, count: items.count))
-    try await withThrowingTaskGroup(of: Void.self) { group in
+    let results = Locked([Result<R, any Error>?](repeating: nil, count: items.count))
+    await withTaskGroup(of: Void.self) { group in
         var next = 0
         func add() {
             let i = next
             next += 1
             group.addTask {
-                let r = try await body(items[i])
+                let r: Result<R, any Error>
+                do { r = .success(try await body(items[i])) } catch { r = .failure(error) }
                 results.withLock { $0[i] = r }
             }
         }
         while next < min(limit, items.count) { add() }
-        while try await group.next() != nil {
+        for await _ in group {
             if next < items.count { add() }
         }
     }
     return results.current.map { $0! }
+}
+
+/// `concurrentResults`, throwing the first item's error (in item order) if any failed.
+public func concurrentMap<T: Sendable, R: Sendable>(_ items: [T], limit: Int = 16,
+                                                     _ body: @escaping @Sendable (T) async throws -> R) async throws -> [R] {
+    try await concurrentResults(items, limit: limit, body).map { try $0.get() }
 }

@@ -422,25 +422,7 @@ public struct Snapshots: Sendable {
     /// Concurrent map that never throws: each item's result, in order. Blocking libvirt calls
     /// run on their own threads (Core.blocking), so they all are in flight together.
     func each<T: Sendable, R: Sendable>(_ items: [T], _ body: @escaping @Sendable (T) async throws -> R) async -> [Result<R, any Error>] {
-        // Results go into a locked array rather than through the group (see HostSet.connect).
-        let out = Locked([Result<R, any Error>?](repeating: nil, count: items.count))
-        await withTaskGroup(of: Void.self) { group in
-            var next = 0
-            func add() {
-                let i = next
-                next += 1
-                group.addTask {
-                    let r: Result<R, any Error>
-                    do { r = .success(try await body(items[i])) } catch { r = .failure(error) }
-                    out.withLock { $0[i] = r }
-                }
-            }
-            while next < min(width, items.count) { add() }
-            for await _ in group {
-                if next < items.count { add() }
-            }
-        }
-        return out.current.map { $0! }
+        await concurrentResults(items, limit: width, body)
     }
 
     static func throwIfAny<R>(_ results: [Result<R, any Error>], _ targets: [Target], _ what: String) throws {
