@@ -64,6 +64,9 @@ final class SSHD: Sendable {
             AllowTcpForwarding yes
             MaxStartups 100
             LogLevel ERROR
+            # The login shell would source root's ~/.bashrc, whose tools (pyenv rehash) print
+            # to stderr and race when twenty sessions start at once: give sessions an empty home.
+            SetEnv HOME=\(dir)
             \(extraConfig)
 
             """, mode: 0o600)

@@ -155,7 +155,10 @@ AllowTcpForwarding yes
 MaxStartups 100:30:200
 MaxSessions 100
 Subsystem sftp /usr/lib/openssh/sftp-server
+# a host of its own: not the real root's ~/.bashrc (its tools print to stderr and slow every exec)
+SetEnv HOME=$D/home
 EOF
+  mkdir -p "$D/home"
   grep -v "^$ip " "$MH_KNOWN" > "$MH_KNOWN.new"; mv "$MH_KNOWN.new" "$MH_KNOWN"
   echo "$ip $(cut -d' ' -f1,2 "$D/ssh/ssh_host_ed25519_key.pub")" >> "$MH_KNOWN"
 
