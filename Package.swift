@@ -55,15 +55,15 @@ let package = Package(
         .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
         .testTarget(name: "ComposeTests", dependencies: ["Compose", "Compiler", "TestbedState", "Core"]),
         // Compose models built in code, shared by the compiler and planner tests.
-        .target(name: "TestSupport", dependencies: ["Compiler", "Compose", "TestbedState", "Core"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Compiler", "Compose", "TestbedState", "Core", "OVS"], path: "Tests/TestSupport"),
         .testTarget(name: "CompilerTests", dependencies: ["Compiler", "Compose", "TestbedState", "TestSupport"]),
         .testTarget(name: "ArtefactsTests", dependencies: ["Artefacts", "TestbedState", "Core"]),
         .testTarget(name: "LibvirtTests", dependencies: ["Libvirt"]),
         .testTarget(name: "SSHTests", dependencies: ["SSH", "Core"]),
-        .testTarget(name: "OVSTests", dependencies: ["OVS", "Core"]),
+        .testTarget(name: "OVSTests", dependencies: ["OVS", "Core", "TestSupport"]),
         .testTarget(name: "E2ETests", dependencies: ["Libvirt", "SSH", "TestbedState", "Project", "Apply", "Core"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "PlanTests", dependencies: ["Plan", "Compiler", "Compose", "TestbedState", "Core", "TestSupport"]),
+        .testTarget(name: "PlanTests", dependencies: ["Plan", "OVS", "Compiler", "Compose", "TestbedState", "Core", "TestSupport"]),
         .testTarget(name: "ApplyTests", dependencies: ["Apply", "Compiler", "Compose", "TestbedState", "Core"]),
     ],
     swiftLanguageModes: [.v6]

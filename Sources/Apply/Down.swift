@@ -24,25 +24,20 @@ extension Provisioner {
 
     private func teardown(_ hosts: HostSet, purge: Bool) async throws {
         let context = try ApplyContext(state: state, workspace: workspace, hosts: hosts, progress: progress)
-        let failures = Locked([Failure]())
-        await withTaskGroup(of: Void.self) { group in
-            for (name, host) in hosts.connections {
-                group.addTask {
-                    do {
-                        try await progress.task("remove project \(state.project) from \(name)") {
-                            try await HostTeardown(context: context, host: host).run(purge: purge)
-                        }
-                    } catch {
-                        let f = Failure(action: .removeDomain(domain: "*", host: name), error: error.asTBError().about("host \(name)"))
-                        failures.withLock { $0.append(f) }
-                    }
-                }
+        let connections = hosts.connections.sorted { $0.key < $1.key }
+        let results = await concurrentResults(connections) { name, host in
+            try await progress.task("remove project \(state.project) from \(name)") {
+                try await HostTeardown(context: context, host: host).run(purge: purge)
             }
         }
+        let failures = zip(connections, results).compactMap { c, r -> Failure? in
+            guard case .failure(let error) = r else { return nil }
+            return Failure(action: .removeDomain(domain: "*", host: c.key), error: error.asTBError().about("host \(c.key)"))
+        }
         // Snapshots live in the guests' disks: those of the hosts cleaned out are gone.
-        let cleaned = Set(hosts.connections.keys).subtracting(failures.current.map(\.action.host))
+        let cleaned = Set(hosts.connections.keys).subtracting(failures.map(\.action.host))
         try SnapshotStore(workspace).forget(guests: Set(state.guests.filter { cleaned.contains($0.host) }.map(\.name)))
-        try Self.report(failures: failures.current, unreachable: hosts.failures, what: "down")
+        try Self.report(failures: failures, unreachable: hosts.failures, what: "down")
         progress.line("testbed \(state.project) is down\(purge ? " (images purged)" : "; base and golden images kept (use --purge to remove them)")")
     }
 }

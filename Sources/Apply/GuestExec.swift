@@ -41,25 +41,9 @@ public struct GuestExec: Sendable {
     public func run(_ command: String, on guests: [Guest],
                     output: @escaping @Sendable (Guest, StdStream, [UInt8]) -> Void) async -> [Outcome] {
         let hosts = await HostSet.connect(state, knownHosts: workspace.knownHosts, only: Set(guests.map(\.host)))
-        // Results go into a locked array rather than through the group (see HostSet.connect).
-        let outcomes = Locked([Outcome?](repeating: nil, count: guests.count))
-        await withTaskGroup(of: Void.self) { group in
-            var next = 0
-            func start() {
-                let i = next
-                next += 1
-                group.addTask {
-                    let o = await run(command, on: guests[i], hosts: hosts, output: output)
-                    outcomes.withLock { $0[i] = o }
-                }
-            }
-            while next < min(parallel, guests.count) { start() }
-            for await _ in group {
-                if next < guests.count { start() }
-            }
-        }
+        let outcomes = await concurrentResults(guests, limit: parallel) { await run(command, on: $0, hosts: hosts, output: output) }
         await hosts.closeAll()
-        return outcomes.current.map { $0! }
+        return outcomes.compactMap { try? $0.get() }   // `run` reports failures in its Outcome: never a failure here
     }
 
     func run(_ command: String, on guest: Guest, hosts: HostSet,

@@ -2,6 +2,7 @@ import Core
 import Hosts
 import Libvirt
 import OVS
+import Plan
 import TestbedState
 
 extension Executor {
@@ -52,25 +53,9 @@ extension Executor {
     /// Bridges and tunnels of the project on this host: exactly the planned changes, in one
     /// ovs-vsctl transaction, verified afterwards.
     func configureBridges(_ host: HostConnection) async throws {
-        let desired = Self.desiredBridges(context.state, host: host.spec)
+        let desired = desiredBridges(context.state, host: host.spec)
         let changes = try await host.ovs.plan(desired, project: context.state.project)
         for c in changes { progress.detail("ovs on \(host.name): \(c)") }
         try await host.ovs.apply(changes)
-    }
-
-    static func desiredBridges(_ state: TestbedState, host: Host) -> [DesiredBridge] {
-        let datapath: Datapath = host.datapath == .netdev ? .netdev : .system
-        return state.networks.filter { $0.hosts.contains(host.name) }.map { net in
-            var ports: [DesiredPort] = state.tunnels.filter { $0.network == net.name }.flatMap { t in
-                [t.hub, t.spoke].filter { $0.host == host.name }.map { end in
-                    DesiredPort.tunnel(end.port, OVS.TunnelKind(rawValue: t.kind.rawValue)!, remoteIP: end.remoteIP, key: t.key)
-                }
-            }
-            if let gw = net.gateway, net.hosts.first == host.name, let prefix = Subnet(net.subnet)?.prefix {
-                ports.append(.gateway(OVSNames.gatewayPort(project: state.project, network: net.name),
-                                      address: "\(gw)/\(prefix)", mtu: net.mtu))
-            }
-            return DesiredBridge(name: net.bridge, datapath: datapath, project: state.project, network: net.name, ports: ports)
-        }
     }
 }

@@ -17,23 +17,14 @@ public struct Provisioner: Sendable {
     /// Connects to every host and reads what each has, concurrently.
     public func survey() async -> (HostSet, [String: Inventory], [String: TBError]) {
         var hosts = await HostSet.connect(state, knownHosts: workspace.knownHosts)
-        let results = Locked<[String: Result<Inventory, TBError>]>([:])
-        await withTaskGroup(of: Void.self) { group in
-            for (name, conn) in hosts.connections {
-                group.addTask {
-                    let r: Result<Inventory, TBError>
-                    do { r = .success(try await conn.inventory(project: state.project)) } catch {
-                        r = .failure(error.asTBError(.libvirt, "cannot read what host \(name) has").about("host \(name)"))
-                    }
-                    results.withLock { $0[name] = r }
-                }
-            }
-        }
+        let connections = hosts.connections.sorted { $0.key < $1.key }
+        let results = await concurrentResults(connections) { try await $0.value.inventory(project: state.project) }
         var inventories: [String: Inventory] = [:]
-        for (name, r) in results.current {
+        for ((name, _), r) in zip(connections, results) {
             switch r {
             case .success(let inv): inventories[name] = inv
-            case .failure(let e): hosts.failures[name] = e
+            case .failure(let e):
+                hosts.failures[name] = e.asTBError(.libvirt, "cannot read what host \(name) has").about("host \(name)")
             }
         }
         return (hosts, inventories, hosts.failures)

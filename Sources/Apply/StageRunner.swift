@@ -45,27 +45,12 @@ public struct StageRunner: Sendable {
     }
 
     private func runConcurrently(_ actions: [Action]) async -> [Failure] {
-        // Failures go into a locked list rather than through the group (see HostSet.connect).
-        let failures = Locked([Failure]())
-        await withTaskGroup(of: Void.self) { group in
-            var next = 0
-            func add() {
-                let a = actions[next]
-                next += 1
-                group.addTask {
-                    do {
-                        try await context.progress.task(a.summary) { try await Executor(context: context).execute(a) }
-                    } catch {
-                        let f = Failure(action: a, error: error.asTBError(.internalError, "\(a.summary) failed"))
-                        failures.withLock { $0.append(f) }
-                    }
-                }
-            }
-            while next < min(width, actions.count) { add() }
-            for await _ in group {
-                if next < actions.count { add() }
-            }
+        let results = await concurrentResults(actions, limit: width) { a in
+            try await context.progress.task(a.summary) { try await Executor(context: context).execute(a) }
         }
-        return failures.current
+        return zip(actions, results).compactMap { a, r in
+            guard case .failure(let error) = r else { return nil }
+            return Failure(action: a, error: error.asTBError(.internalError, "\(a.summary) failed"))
+        }
     }
 }

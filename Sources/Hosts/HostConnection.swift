@@ -60,25 +60,12 @@ public struct HostSet: Sendable {
 
     public static func connect(_ state: TestbedState, knownHosts: String, only: Set<String>? = nil) async -> HostSet {
         let wanted = state.hosts.filter { only?.contains($0.name) ?? true }
-        // Children record into a locked table and return nothing: an optimised build was seen
-        // to corrupt (String, Result) tuples handed back through the task group.
-        let results = Locked<[String: Result<HostConnection, TBError>]>([:])
-        await withTaskGroup(of: Void.self) { group in
-            for h in wanted {
-                group.addTask {
-                    let r: Result<HostConnection, TBError>
-                    do { r = .success(try await HostConnection.connect(h, knownHosts: knownHosts)) } catch {
-                        r = .failure(error.asTBError(.libvirt, "cannot reach host \(h.name)"))
-                    }
-                    results.withLock { $0[h.name] = r }
-                }
-            }
-        }
+        let results = await concurrentResults(wanted) { h in try await HostConnection.connect(h, knownHosts: knownHosts) }
         var set = HostSet(connections: [:], failures: [:])
-        for (name, r) in results.current {
+        for (h, r) in zip(wanted, results) {
             switch r {
-            case .success(let c): set.connections[name] = c
-            case .failure(let e): set.failures[name] = e
+            case .success(let c): set.connections[h.name] = c
+            case .failure(let e): set.failures[h.name] = e.asTBError(.libvirt, "cannot reach host \(h.name)")
             }
         }
         return set

@@ -76,7 +76,7 @@ public struct DesiredPort: Sendable, Hashable {
     }
 
     /// Interface `type` column value.
-    var ovsType: String {
+    public var ovsType: String {
         switch kind { case .tunnel(let k, _, _): k.rawValue; case .internal: "internal" }
     }
 
@@ -87,7 +87,7 @@ public struct DesiredPort: Sendable, Hashable {
     }
 
     /// Interface `options` column value: exactly these keys, so stale ones get dropped.
-    var ovsOptions: [String: String] {
+    public var ovsOptions: [String: String] {
         switch kind {
         case .tunnel(_, let ip, let key): ["remote_ip": ip, "key": String(key)]
         case .internal: [:]

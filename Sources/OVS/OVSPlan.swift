@@ -96,7 +96,7 @@ public enum OVSPlan {
 
 extension DesiredPort {
     /// The port as tbctl creates it: marked with its project, which is what makes it tbctl's.
-    func owned(by project: String) -> DesiredPort {
+    public func owned(by project: String) -> DesiredPort {
         var p = self
         p.externalIDs[OVSKeys.project] = project
         return p

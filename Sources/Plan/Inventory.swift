@@ -1,3 +1,4 @@
+import OVS
 /// What one host really has of the project, read before planning (concurrently per host).
 public struct Inventory: Sendable, Equatable {
     public struct Volume: Sendable, Equatable {
@@ -32,11 +33,11 @@ public struct Inventory: Sendable, Equatable {
     public var managementActive: Bool?
     /// Domains carrying this project's metadata.
     public var domains: [String: Domain]
-    /// OVS bridges of the project: name -> ports (name -> "kind remote_ip key").
-    public var bridges: [String: [String: String]]
+    /// OVS bridges of the project, as `OVSSwitch.bridges(project:)` reports them.
+    public var bridges: [BridgeInfo]
 
     public init(host: String, poolActive: Bool? = nil, volumes: [String: Volume] = [:], managementActive: Bool? = nil,
-                domains: [String: Domain] = [:], bridges: [String: [String: String]] = [:]) {
+                domains: [String: Domain] = [:], bridges: [BridgeInfo] = []) {
         self.host = host; self.poolActive = poolActive; self.volumes = volumes
         self.managementActive = managementActive; self.domains = domains; self.bridges = bridges
     }

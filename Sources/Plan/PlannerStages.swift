@@ -1,3 +1,4 @@
+import OVS
 import TestbedState
 
 extension Planner {
@@ -28,8 +29,8 @@ extension Planner {
         case false?: out.append(.startManagementNetwork(host: host.name))
         default: break
         }
-        let diff = bridgeDifferences(desired: desiredBridges(state, host: host.name), actual: inv.bridges)
-        if !diff.isEmpty { out.append(.configureBridges(host: host.name, changes: diff)) }
+        let changes = OVSPlan.plan(desired: desiredBridges(state, host: host), actual: inv.bridges)
+        if !changes.isEmpty { out.append(.configureBridges(host: host.name, changes: changes.map(\.description))) }
         return out
     }
 

@@ -1,4 +1,5 @@
 @testable import OVS
+import TestSupport
 import Testing
 
 /// plan() without OVS: the actual state is what OVS would report for a host that is as desired,
@@ -102,19 +103,3 @@ import Testing
     }
 }
 
-/// What `bridges(project:)` returns for a host where `desired` was applied successfully.
-func reported(_ desired: [DesiredBridge]) -> [BridgeInfo] {
-    desired.map { d in
-        let local = PortInfo(name: d.name, type: "internal", options: [:], externalIDs: [:], ofport: 65534, error: nil)
-        let ports = d.ports.enumerated().map { i, p in
-            var info = PortInfo(name: p.name, type: p.ovsType, options: p.ovsOptions,
-                                externalIDs: p.owned(by: d.project).externalIDs, ofport: i + 1, error: nil)
-            if case .internal(let address, let mtu) = p.kind {
-                info.addresses = [address]; info.isUp = true; info.mtuRequest = mtu
-            }
-            return info
-        }
-        return BridgeInfo(name: d.name, datapathType: d.datapath.rawValue, externalIDs: d.externalIDs,
-                          ofport: 65534, error: nil, ports: [local] + ports)
-    }
-}

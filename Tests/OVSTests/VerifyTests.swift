@@ -1,4 +1,5 @@
 @testable import OVS
+import TestSupport
 import Testing
 
 @Suite struct VerifyTests {

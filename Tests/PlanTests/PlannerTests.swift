@@ -1,4 +1,5 @@
 import Compiler
+import OVS
 import Plan
 import TestbedState
 import TestSupport
@@ -22,7 +23,7 @@ import Testing
     func converged() -> (Inventory, AppliedRecord) {
         let h = state.hosts[0]
         var inv = Inventory(host: h.name, poolActive: true, managementActive: true,
-                            bridges: desiredBridges(state, host: h.name))
+                            bridges: reported(desiredBridges(state, host: h)))
         var rec = AppliedRecord()
         for i in state.images { inv.volumes[i.volume] = .init(name: i.volume, backingPath: nil, capacityBytes: 1); rec.setVolume(h.name, i.volume, i.sha256) }
         let golden = state.services[0].golden!
@@ -85,11 +86,25 @@ import Testing
         var (inv, rec) = converged()
         inv.domains["lab-web-7"] = .init(name: "lab-web-7", state: .running, configDigest: nil)
         inv.volumes["web-7.qcow2"] = .init(name: "web-7.qcow2", backingPath: nil, capacityBytes: 1)
-        inv.bridges["tb-lab-old"] = [:]
+        inv.bridges += reported([DesiredBridge(name: "tb-lab-old", datapath: .netdev, project: "lab", network: "old")])
         let actions = plan(inv, rec).flatMap(\.actions)
         #expect(actions.contains(.removeDomain(domain: "lab-web-7", host: "main")))
         #expect(actions.contains(.removeVolume(volume: "web-7.qcow2", host: "main")))
-        #expect(actions.contains(.configureBridges(host: "main", changes: ["remove bridge tb-lab-old"])))
+        #expect(actions.contains(.configureBridges(host: "main", changes: ["- bridge tb-lab-old"])))
+    }
+
+    /// After a host reboot OVS keeps the gateway port but not its address: plan and up agree
+    /// that the bridge needs work (they share OVSPlan), so `up` repairs it.
+    @Test func aGatewayThatLostItsAddressIsReconfigured() throws {
+        var (inv, rec) = converged()
+        let b = try #require(inv.bridges.firstIndex { $0.name.hasSuffix("-dmz") })
+        let p = try #require(inv.bridges[b].ports.firstIndex { $0.type == "internal" && !$0.addresses.isEmpty })
+        inv.bridges[b].ports[p].addresses = []
+        inv.bridges[b].ports[p].isUp = false
+        let actions = plan(inv, rec).flatMap(\.actions)
+        #expect(actions.count == 1)
+        guard case .configureBridges(_, let changes) = try #require(actions.first) else { Issue.record("\(actions)"); return }
+        #expect(changes.count == 1 && changes[0].contains("missing") && changes[0].contains("link down"))
     }
 
     @Test func changedDomainXMLIsRedefinedNotRestarted() {
