@@ -24,14 +24,25 @@ extension Executor {
     }
 
     func startDomain(_ guest: Guest) async throws {
+        try await startPaused(guest)?.resume()
+    }
+
+    /// Creates the guest's QEMU process with its vCPUs stopped, over one of the host's libvirt
+    /// connections (`lane()`: starts spread over several). Returns the domain to resume, or nil
+    /// when it already runs. A paused guest (an interrupted start, a user's `virsh suspend`)
+    /// is returned as it is, to be resumed.
+    @discardableResult
+    func startPaused(_ guest: Guest) async throws -> Domain? {
         let host = try context.host(guest.host)
-        guard let dom = try await host.libvirt.domain(named: guest.domain) else {
+        guard let dom = try await host.lane().domain(named: guest.domain) else {
             throw TBError(.notFound, "domain \(guest.domain) is not defined")
         }
         switch try await dom.state() {
-        case .running, .blocked: return
-        case .paused, .pmsuspended: try await dom.resume()
-        default: try await dom.start()
+        case .running, .blocked: return nil
+        case .paused, .pmsuspended: return dom
+        default:
+            try await dom.start(.paused)
+            return dom
         }
     }
 

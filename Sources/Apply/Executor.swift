@@ -10,7 +10,7 @@ struct Executor: Sendable {
     var progress: Progress { context.progress }
 
     func execute(_ action: Action) async throws {
-        do {
+        try await attributed(action) {
             switch action {
             case .createPool(let h): try await createPool(try context.host(h))
             case .createManagementNetwork(let h), .startManagementNetwork(let h):
@@ -29,6 +29,13 @@ struct Executor: Sendable {
             case .removeDomain(let d, let h): try await removeDomain(d, on: try context.host(h))
             case .removeVolume(let v, let h): try await removeVolume(v, on: try context.host(h))
             }
+        }
+    }
+
+    /// Runs `body` for `action`; its error names the action, its guest and host.
+    func attributed<T>(_ action: Action, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
         } catch {
             let about = action.guest.map { "guest \($0) on host \(action.host)" } ?? "host \(action.host)"
             throw error.asTBError(.internalError, "\(action.summary) failed").about(about)

@@ -18,6 +18,8 @@ public final class HostConnection: Sendable {
     /// Serialises pool refreshes with the uploads they follow: libvirt refuses to refresh a pool
     /// while a volume job runs in it.
     public let poolLock = AsyncMutex()
+    /// More libvirt connections to the host, opened by `widen(for:)` (see Lanes.swift).
+    let lanes = Locked(Lanes())
 
     init(spec: Host, libvirt: LibvirtConnection, runner: any CommandRunner, session: SSHSession?) {
         self.spec = spec; self.libvirt = libvirt; self.runner = runner; self.session = session
@@ -47,6 +49,7 @@ public final class HostConnection: Sendable {
     }
 
     public func close() async {
+        for extra in lanes.withLock({ l in defer { l.extra = [] }; return l.extra }) { await extra.close() }
         await libvirt.close()
         await session?.close()
     }

@@ -48,8 +48,8 @@ public struct Snapshots: Sendable {
         let began = Date()
         let hostNames = Set(guests.map(\.host))
         progress.stage("snapshot \(name): \(plural(guests.count, "guest")) on \(plural(hostNames.count, "host"))\(kind == .testbed ? " (the whole testbed)" : "")")
-        return try await withHosts(hostNames) { hosts, lanes in
-            let targets = try await resolve(guests, hosts, lanes: lanes)
+        return try await withHosts(hostNames) { hosts in
+            let targets = try await resolve(guests, hosts)
             let createdAt = ISO8601DateFormatter().string(from: Date())
             var runs = targets.map { SnapshotPlan.Run(guest: $0.guest.name, host: $0.host.name, state: $0.state) }
             let clock = PauseClock()
@@ -166,9 +166,9 @@ public struct Snapshots: Sendable {
             let outside = state.userGuests.map(\.name).filter { snapshot.entry($0) == nil }
             if !outside.isEmpty { progress.line("not in snapshot \(name), left as they are: \(outside.joined(separator: ", "))") }
         }
-        return try await withHosts(hostNames) { hosts, lanes in
+        return try await withHosts(hostNames) { hosts in
             let guests = entries.map { state.guest(named: $0.guest)! }
-            let targets = try await resolve(guests, hosts, lanes: lanes)
+            let targets = try await resolve(guests, hosts)
             // Every guest must have the snapshot before any is reverted.
             let found = await each(Array(targets.indices)) { i in
                 guard let s = try await targets[i].domain.snapshot(named: name) else {
@@ -229,7 +229,7 @@ public struct Snapshots: Sendable {
         progress.stage("delete snapshot \(name) from \(plural(entries.count, "guest"))")
         var problems: [String] = []
         if !live.isEmpty {
-            let results = try await withHosts(Set(live.map(\.host))) { hosts, _ in
+            let results = try await withHosts(Set(live.map(\.host))) { hosts in
                 await phase("delete \(name) from \(plural(live.count, "guest"))", Array(live.indices)) { i in
                     let e = live[i]
                     guard let dom = try await hosts[e.host]!.libvirt.domain(named: e.domain),
@@ -353,18 +353,17 @@ public struct Snapshots: Sendable {
     }
 
     /// Finds each guest's domain on its host. Every guest must exist: one error lists all that do not.
-    /// libvirtd serves at most 5 calls of one client connection at a time (its
-    /// `max_client_requests`), so on a host with more guests they are spread over more
-    /// connections to it (see `Lanes`): ten snapshots then run together, not five and five.
-    func resolve(_ guests: [TestbedState.Guest], _ hosts: HostSet, lanes: Lanes) async throws -> [Target] {
-        var lane: [Int] = []
-        var seen: [String: Int] = [:]
-        for g in guests { lane.append(seen[g.host, default: 0]); seen[g.host, default: 0] += 1 }
-        for (name, n) in seen { if let h = hosts[name] { await lanes.open(h, for: n) } }
-        let indexed = Array(zip(guests, lane))
-        let found = await each(indexed) { g, i -> Target in
+    /// The domains of a host are looked up over several connections to it (`widen(for:)`), so
+    /// that ten snapshots run together, not five and five.
+    func resolve(_ guests: [TestbedState.Guest], _ hosts: HostSet) async throws -> [Target] {
+        for (name, gs) in Dictionary(grouping: guests, by: \.host) {
+            guard let h = hosts[name] else { continue }
+            let n = await h.widen(for: gs.count)
+            progress.detail("\(n) libvirt connection\(n == 1 ? "" : "s") to \(name) for \(gs.count) guests")
+        }
+        let found = await each(guests) { g -> Target in
             guard let host = hosts[g.host] else { throw TBError(.internalError, "host \(g.host) is not connected") }
-            guard let dom = try await lanes.connection(host, i).domain(named: g.domain) else {
+            guard let dom = try await host.lane().domain(named: g.domain) else {
                 throw TBError(.notFound, "domain \(g.domain) does not exist (run `tbctl up` first)")
             }
             return Target(guest: g, host: host, domain: dom, state: Self.guestState(try await dom.state()))
@@ -387,21 +386,18 @@ public struct Snapshots: Sendable {
 
     /// Connects to the hosts, runs `body`, closes the connections. Every host must answer: a
     /// snapshot that leaves out an unreachable host's guests would not be the testbed's.
-    func withHosts<T: Sendable>(_ names: Set<String>, _ body: (HostSet, Lanes) async throws -> T) async throws -> T {
+    func withHosts<T: Sendable>(_ names: Set<String>, _ body: (HostSet) async throws -> T) async throws -> T {
         let hosts = await HostSet.connect(state, knownHosts: workspace.knownHosts, only: names)
         guard hosts.failures.isEmpty else {
             await hosts.closeAll()
             throw TBError(.libvirt, "nothing was changed: \(plural(hosts.failures.count, "host")) cannot be reached:\n"
                           + hosts.failures.sorted { $0.key < $1.key }.map { "- " + indent($0.value.description) }.joined(separator: "\n"))
         }
-        let lanes = Lanes(progress: progress)
         do {
-            let r = try await body(hosts, lanes)
-            await lanes.closeAll()
+            let r = try await body(hosts)
             await hosts.closeAll()
             return r
         } catch {
-            await lanes.closeAll()
             await hosts.closeAll()
             throw error
         }
@@ -439,43 +435,6 @@ public struct Snapshots: Sendable {
 }
 
 private struct PhaseFailed: Error {}
-
-/// Libvirt connections per host for one command: the host's own, plus one more for every
-/// `perConnection` guests beyond the first ones (libvirtd's default `max_client_requests` is 5
-/// calls in progress per connection; the rest wait in line). Extra connections use the host's
-/// libvirt URI, after its HostConnection has checked the host key; one that cannot be opened
-/// is simply not used.
-final class Lanes: Sendable {
-    static let perConnection = 5
-    private let extra = Locked([String: [LibvirtConnection]]())
-    private let progress: Progress
-
-    init(progress: Progress) { self.progress = progress }
-
-    func open(_ host: HostConnection, for guests: Int) async {
-        let wanted = (guests + Self.perConnection - 1) / Self.perConnection - 1
-        guard wanted > 0 else { return }
-        let opened = await withTaskGroup(of: LibvirtConnection?.self) { group in
-            for _ in 0..<wanted { group.addTask { try? await LibvirtConnection.open(host.spec.libvirtURI) } }
-            var out: [LibvirtConnection] = []
-            for await c in group { if let c { out.append(c) } }
-            return out
-        }
-        progress.detail("\(opened.count + 1) libvirt connections to \(host.name) for \(guests) guests")
-        extra.withLock { $0[host.name, default: []] += opened }
-    }
-
-    /// The connection for the `index`-th guest of the host.
-    func connection(_ host: HostConnection, _ index: Int) -> LibvirtConnection {
-        let all = [host.libvirt] + extra.withLock { $0[host.name] ?? [] }
-        return all[index % all.count]
-    }
-
-    func closeAll() async {
-        let all = extra.withLock { e in defer { e = [:] }; return e.values.flatMap { $0 } }
-        for c in all { await c.close() }
-    }
-}
 
 /// When each guest was paused and resumed (its pause window, for the summary and the bench).
 final class PauseClock: Sendable {

@@ -1,0 +1,40 @@
+import Core
+import Libvirt
+
+/// libvirtd serves at most 5 calls of one client connection at a time (its default
+/// `max_client_requests`); the rest wait in line. Work that puts many calls on one host at once
+/// (starting ten domains, snapshotting ten guests) spreads them over more connections to it.
+struct Lanes {
+    static let callsPerConnection = 2
+    var extra: [LibvirtConnection] = []
+    var next = 0
+}
+
+extension HostConnection {
+    /// Makes sure `calls` concurrent libvirt calls can be served at once: opens one more
+    /// connection for every 2 calls beyond the first 2. The extra connections use the host's
+    /// libvirt URI after this connection has checked the host key; one that cannot be opened is
+    /// simply not used (the calls then wait in line). Returns the number of connections.
+    @discardableResult
+    public func widen(for calls: Int) async -> Int {
+        let wanted = (calls + Lanes.callsPerConnection - 1) / Lanes.callsPerConnection - 1
+        let missing = wanted - lanes.withLock { $0.extra.count }
+        if missing > 0 {
+            let uri = spec.libvirtURI
+            let opened = await concurrentResults(Array(0..<missing)) { _ in try await LibvirtConnection.open(uri) }
+            let added = opened.compactMap { try? $0.get() }
+            lanes.withLock { $0.extra += added }
+        }
+        return lanes.withLock { $0.extra.count } + 1
+    }
+
+    /// The next libvirt connection to the host, round robin over the host's connection and
+    /// those `widen(for:)` opened. Objects looked up through it (a Domain) keep using it.
+    public func lane() -> LibvirtConnection {
+        lanes.withLock { l in
+            defer { l.next += 1 }
+            let i = l.next % (l.extra.count + 1)
+            return i == 0 ? libvirt : l.extra[i - 1]
+        }
+    }
+}
