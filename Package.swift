@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "YAML", dependencies: ["CLibYAML", "Core"]),
         .target(name: "Compose", dependencies: ["YAML", "Core"]),
         // 2. state: the compiled testbed (placement, IPAM, MACs, names) and its artefacts.
-        .target(name: "TestbedState", dependencies: ["Core"]),
+        .target(name: "TestbedState", dependencies: ["OVS", "Core"]),
         .target(name: "Compiler", dependencies: ["Compose", "TestbedState", "OVS", "Core"]),
         .target(name: "Artefacts", dependencies: ["TestbedState", "Core"]),
         // The I/O around the pure compiler: load, compile against the previous state, write.

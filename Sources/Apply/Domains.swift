@@ -49,9 +49,9 @@ extension Executor {
     /// Stops and undefines a domain (with its snapshot metadata) and deletes its disk and seed.
     func removeDomain(_ name: String, on host: HostConnection) async throws {
         try await removeDomainIfPresent(name, on: host)
-        let guest = String(name.dropFirst(context.state.project.count + 1))
+        let guest = String(name.dropFirst(Names.domain(project: context.state.project, guest: "").count))
         let pool = try await pool(host)
-        for vol in [guest + ".qcow2", guest + "-seed.iso"] {
+        for vol in [Names.diskVolume(guest: guest), Names.seedVolume(guest: guest)] {
             try await deleteVolume(vol, in: pool)
             try await context.update { $0.setVolume(host.name, vol, nil) }
         }

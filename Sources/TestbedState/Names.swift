@@ -1,8 +1,10 @@
 import Core
 import OVS
 
-/// Names of host-side objects. Interface names (bridges, tunnel ports) follow OVSNames: at most
-/// 15 characters, unique per project, readable when that is unambiguous.
+/// Names of host-side objects. The compiler gives them to the state, and `up` finds what a
+/// removed guest left (its disk and seed) by the same rules. Interface names (bridges, tunnel
+/// ports) follow OVSNames: at most 15 characters, unique per project, readable when that is
+/// unambiguous.
 public enum Names {
     /// OVS bridge of a guest network.
     public static func bridge(project: String, network: String) -> String {
