@@ -23,6 +23,7 @@ struct Executor: Sendable {
             case .createDisk(let g, _), .recreateDisk(let g, _, _): try await createDisk(try context.guest(g))
             case .uploadSeed(let g, _): try await uploadSeed(try context.guest(g))
             case .defineDomain(let g, _): try await defineDomain(try context.guest(g))
+            case .stopDomain(let g, _): try await stopDomain(try context.guest(g))
             case .startDomain(let g, _): try await startDomain(try context.guest(g))
             case .waitReady(let g, _): try await waitReady(try context.guest(g))
             case .runSetup(let g, _): try await runSetup(try context.guest(g))

@@ -9,6 +9,10 @@ public struct Provisioner: Sendable {
     public let state: TestbedState
     public let workspace: Workspace
     public let progress: Progress
+    /// Run every setup script again (`--rerun-setup`).
+    public var rerunSetup = false
+    /// Restart running guests whose definition changed (`--restart-changed`).
+    public var restartChanged = false
 
     public init(state: TestbedState, workspace: Workspace, progress: Progress) {
         self.state = state; self.workspace = workspace; self.progress = progress
@@ -30,33 +34,43 @@ public struct Provisioner: Sendable {
         return (hosts, inventories, hosts.failures)
     }
 
-    public func plan(rerunSetup: Bool = false) async throws -> (stages: [Stage], unreachable: [String: TBError]) {
+    public func plan() async throws -> (stages: [Stage], unreachable: [String: TBError], notes: [String]) {
         let (hosts, inventories, failures) = await survey()
         await hosts.closeAll()
-        return (try planner(inventories, rerunSetup: rerunSetup).plan(), failures)
+        let planner = try planner(inventories)
+        return (planner.plan(), failures, notes(planner))
     }
 
-    func planner(_ inventories: [String: Inventory], rerunSetup: Bool) throws -> Planner {
+    func planner(_ inventories: [String: Inventory]) throws -> Planner {
         var p = Planner(state: state, inventories: inventories, record: try ApplyContext.loadRecord(workspace),
                         artefacts: try ApplyContext.artefactDigests(state, workspace))
         p.rerunSetup = rerunSetup
+        p.restartChanged = restartChanged
         return p
+    }
+
+    /// What the plan leaves as it is although the user may not expect it: running guests that
+    /// keep their old definition until they next boot.
+    func notes(_ planner: Planner) -> [String] {
+        guard !restartChanged else { return [] }
+        return state.userGuests.filter { g in planner.inventories[g.host].map { planner.runsOnAnOldDefinition(g, $0) } ?? false }
+            .map { "\($0.name) on \($0.host) keeps running on its previous definition until it next powers off; `up --restart-changed` restarts it now" }
     }
 
     /// Makes every reachable host match the state. Throws one error listing every failure
     /// (and every unreachable host) after all the rest is done.
-    public func up(rerunSetup: Bool = false) async throws {
+    public func up() async throws {
         let lock = try ProjectLock(path: workspace.path("lock"), command: "up")
         defer { withExtendedLifetime(lock) {} }
-        try await upLocked(rerunSetup: rerunSetup)
+        try await upLocked()
     }
 
     /// `up` for a caller that already holds the project lock (`scale`).
-    public func upLocked(rerunSetup: Bool = false) async throws {
+    public func upLocked() async throws {
         progress.stage("checking \(state.hosts.count) host\(state.hosts.count == 1 ? "" : "s")")
         let (hosts, inventories, unreachable) = await survey()
         do {
-            try await apply(hosts, inventories, unreachable, rerunSetup: rerunSetup)
+            try await apply(hosts, inventories, unreachable)
             await hosts.closeAll()
         } catch {
             await hosts.closeAll()
@@ -64,10 +78,11 @@ public struct Provisioner: Sendable {
         }
     }
 
-    private func apply(_ hosts: HostSet, _ inventories: [String: Inventory], _ unreachable: [String: TBError],
-                       rerunSetup: Bool) async throws {
+    private func apply(_ hosts: HostSet, _ inventories: [String: Inventory], _ unreachable: [String: TBError]) async throws {
         for (name, e) in unreachable.sorted(by: { $0.key < $1.key }) { progress.line("host \(name) unreachable: \(e.message)") }
-        let stages = try planner(inventories, rerunSetup: rerunSetup).plan()
+        let planner = try planner(inventories)
+        let stages = planner.plan()
+        defer { for n in notes(planner) { progress.line("note: " + n) } }
         if stages.isEmpty && unreachable.isEmpty {
             progress.line("nothing to do: the testbed matches \(workspace.stateFile)")
             return

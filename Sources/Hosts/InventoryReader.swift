@@ -41,9 +41,11 @@ extension HostConnection {
         let found = try await concurrentMap(candidates) { d -> Inventory.Domain? in
             guard let meta = try await d.metadata(uri: DomainMetadata.guestNamespace),
                   DomainMetadata.attribute("project", in: meta) == project else { return nil }
-            let config = try await d.metadata(uri: DomainMetadata.configNamespace)
-            return Inventory.Domain(name: d.name, state: Self.state(try await d.state()),
-                                    configDigest: config.flatMap { DomainMetadata.attribute("digest", in: $0) })
+            let state = Self.state(try await d.state())
+            let digest = { (xml: String?) in xml.flatMap { DomainMetadata.attribute("digest", in: $0) } }
+            let config = digest(try await d.metadata(uri: DomainMetadata.configNamespace, .config))
+            let live = state == .running ? digest(try await d.metadata(uri: DomainMetadata.configNamespace, .live)) : nil
+            return Inventory.Domain(name: d.name, state: state, configDigest: config, liveDigest: live)
         }
         return Dictionary(found.compactMap { $0 }.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
     }

@@ -13,6 +13,7 @@ public enum Action: Sendable, Equatable {
     case recreateDisk(guest: String, host: String, reason: String)
     case uploadSeed(guest: String, host: String)
     case defineDomain(guest: String, host: String)
+    case stopDomain(guest: String, host: String)
     case startDomain(guest: String, host: String)
     case waitReady(guest: String, host: String)
     case runSetup(guest: String, host: String)
@@ -24,7 +25,7 @@ public enum Action: Sendable, Equatable {
         case .createPool(let h), .createManagementNetwork(let h), .startManagementNetwork(let h),
              .configureBridges(let h, _): h
         case .importImage(_, let h), .buildGolden(_, let h), .copyGolden(_, _, let h), .createDisk(_, let h),
-             .recreateDisk(_, let h, _), .uploadSeed(_, let h), .defineDomain(_, let h), .startDomain(_, let h),
+             .recreateDisk(_, let h, _), .uploadSeed(_, let h), .defineDomain(_, let h), .stopDomain(_, let h), .startDomain(_, let h),
              .waitReady(_, let h), .runSetup(_, let h), .removeDomain(_, let h), .removeVolume(_, let h): h
         }
     }
@@ -33,7 +34,7 @@ public enum Action: Sendable, Equatable {
     public var guest: String? {
         switch self {
         case .createDisk(let g, _), .recreateDisk(let g, _, _), .uploadSeed(let g, _), .defineDomain(let g, _),
-             .startDomain(let g, _), .waitReady(let g, _), .runSetup(let g, _): g
+             .stopDomain(let g, _), .startDomain(let g, _), .waitReady(let g, _), .runSetup(let g, _): g
         default: nil
         }
     }
@@ -52,6 +53,7 @@ public enum Action: Sendable, Equatable {
         case .recreateDisk(let g, let h, let r): "recreate \(g) on \(h) (\(r))"
         case .uploadSeed(let g, let h): "upload cloud-init seed of \(g) to \(h)"
         case .defineDomain(let g, let h): "define \(g) on \(h)"
+        case .stopDomain(let g, let h): "shut down \(g) on \(h) to apply its new definition"
         case .startDomain(let g, let h): "start \(g) on \(h)"
         case .waitReady(let g, let h): "wait for SSH on \(g) (\(h))"
         case .runSetup(let g, let h): "run setup of \(g) on \(h)"
@@ -64,7 +66,7 @@ public enum Action: Sendable, Equatable {
     public var mark: Character {
         switch self {
         case .removeDomain, .removeVolume: "-"
-        case .recreateDisk, .configureBridges, .startManagementNetwork, .startDomain, .waitReady, .runSetup: "~"
+        case .recreateDisk, .configureBridges, .startManagementNetwork, .stopDomain, .startDomain, .waitReady, .runSetup: "~"
         default: "+"
         }
     }
@@ -75,7 +77,7 @@ public struct Stage: Sendable, Equatable {
     public enum Kind: String, Sendable, CaseIterable {
         case prune = "remove", hostPrep = "hosts", network = "networks", images = "images",
              golden = "golden images", distribute = "image copies", disks = "disks", define = "definitions",
-             start = "start", setup = "setup"
+             stop = "restarts", start = "start", setup = "setup"
     }
     public var kind: Kind
     public var actions: [Action]

@@ -18,10 +18,15 @@ public struct Inventory: Sendable, Equatable {
     public struct Domain: Sendable, Equatable {
         public var name: String
         public var state: DomainState
-        /// SHA-256 of the domain XML tbctl defined it from (kept in the domain's metadata).
+        /// SHA-256 of the domain XML tbctl defined it from (kept in the domain's persistent
+        /// metadata).
         public var configDigest: String?
-        public init(name: String, state: DomainState, configDigest: String?) {
+        /// The same for the definition a running domain was started from (its live metadata;
+        /// libvirt applies a redefinition at the next boot). nil when not running.
+        public var liveDigest: String?
+        public init(name: String, state: DomainState, configDigest: String?, liveDigest: String? = nil) {
             self.name = name; self.state = state; self.configDigest = configDigest
+            self.liveDigest = liveDigest ?? (state == .running ? configDigest : nil)
         }
     }
 

@@ -14,7 +14,11 @@ public struct Planner: Sendable {
     public let inventories: [String: Inventory]
     public let record: AppliedRecord
     public let artefacts: [String: ArtefactDigests]
+    /// Run every setup script again (`up --rerun-setup`).
     public var rerunSetup = false
+    /// Shut down and start again the running guests whose definition changed (`up
+    /// --restart-changed`); otherwise they keep running on the old one until their next boot.
+    public var restartChanged = false
 
     public init(state: TestbedState, inventories: [String: Inventory], record: AppliedRecord,
                 artefacts: [String: ArtefactDigests]) {
@@ -31,8 +35,9 @@ public struct Planner: Sendable {
             stages[.network, default: []] += network(host, inv)
             stages[.images, default: []] += images(host, inv)
             stages[.disks, default: []] += disks(host, inv, fresh: &fresh)
-            let (define, start) = domains(host, inv, fresh: fresh)
+            let (define, stop, start) = domains(host, inv, fresh: fresh)
             stages[.define, default: []] += define
+            stages[.stop, default: []] += stop
             stages[.start, default: []] += start
             stages[.setup, default: []] += setup(host, inv, fresh: fresh)
         }

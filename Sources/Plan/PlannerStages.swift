@@ -78,20 +78,34 @@ extension Planner {
         return out
     }
 
-    /// Definitions (new, or changed XML) come in one stage, starts in the next: a start needs
-    /// its definition.
-    func domains(_ host: Host, _ inv: Inventory, fresh: Set<String>) -> (define: [Action], start: [Action]) {
-        var define: [Action] = [], start: [Action] = []
+    /// Definitions (new, or changed XML) come in one stage, starts in a later one: a start
+    /// needs its definition. A running guest whose definition changed keeps running on the old
+    /// one (libvirt applies a new definition at the next boot) unless `restartChanged`: then
+    /// it is shut down in between and started again.
+    func domains(_ host: Host, _ inv: Inventory, fresh: Set<String>) -> (define: [Action], stop: [Action], start: [Action]) {
+        var define: [Action] = [], stop: [Action] = [], start: [Action] = []
         for g in guests(on: host.name) where g.role.kind != .golden {
             let dom = inv.domains[g.domain]
             if fresh.contains(g.name) || dom == nil || dom?.configDigest != artefacts[g.name]?.domainXML {
                 define.append(.defineDomain(guest: g.name, host: host.name))
             }
-            if fresh.contains(g.name) || dom?.state != .running {
+            if restarts(g, inv, fresh: fresh) { stop.append(.stopDomain(guest: g.name, host: host.name)) }
+            if fresh.contains(g.name) || dom?.state != .running || restarts(g, inv, fresh: fresh) {
                 start.append(.startDomain(guest: g.name, host: host.name))
             }
         }
-        return (define, start)
+        return (define, stop, start)
+    }
+
+    /// A running guest whose definition changed: restarted with `restartChanged`, otherwise
+    /// left running on its old definition (and `up` says so).
+    public func runsOnAnOldDefinition(_ g: Guest, _ inv: Inventory, fresh: Set<String> = []) -> Bool {
+        guard let dom = inv.domains[g.domain], dom.state == .running, !fresh.contains(g.name) else { return false }
+        return dom.liveDigest != artefacts[g.name]?.domainXML
+    }
+
+    func restarts(_ g: Guest, _ inv: Inventory, fresh: Set<String>) -> Bool {
+        restartChanged && runsOnAnOldDefinition(g, inv, fresh: fresh)
     }
 
     /// Setup scripts that have not run on the guest's current disk; every guest started now
@@ -102,7 +116,7 @@ extension Planner {
                rerunSetup || fresh.contains(g.name) || record.setup[g.name]?.digest != digest {
                 return .runSetup(guest: g.name, host: host.name)
             }
-            let starting = fresh.contains(g.name) || inv.domains[g.domain]?.state != .running
+            let starting = fresh.contains(g.name) || inv.domains[g.domain]?.state != .running || restarts(g, inv, fresh: fresh)
             return starting ? .waitReady(guest: g.name, host: host.name) : nil
         }
     }

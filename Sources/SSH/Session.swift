@@ -86,7 +86,11 @@ public final class SSHSession: Sendable {
                 let op = HandshakeOp(host: host, port: port, user: user, auth: auth, policy: hostKey, timeout: timeout,
                                      tcpConnectPending: tcpConnectPending, waiter: cont)
                 if !loop.submit({ $0.add(op) }) {
-                    cont.resume(throwing: ConnectFailure(kind: .refused, error: TBError(.ssh, "session closed", object: loop.label)))
+                    // Closed already: by the cancellation handler when the task was cancelled
+                    // before this body ran (it runs first then), which must read as a cancel.
+                    let error = Task.isCancelled ? TBError(.cancelled, "connect interrupted", object: loop.label)
+                        : TBError(.ssh, "session closed", object: loop.label)
+                    cont.resume(throwing: ConnectFailure(kind: .refused, error: error))
                 }
             }
         } onCancel: {

@@ -10,13 +10,17 @@ struct Plan: AsyncParsableCommand {
 
     @OptionGroup var options: ProjectOptions
     @Flag(help: "Plan to run every setup script again.") var rerunSetup = false
+    @Flag(help: "Plan to restart the running guests whose definition changed.") var restartChanged = false
 
     func run() async throws {
         let project = Project(composeFile: options.file)
         let state = try project.currentState()
-        let provisioner = Provisioner(state: state, workspace: project.workspace, progress: Progress(verbose: options.verbose, tty: false))
-        let (stages, unreachable) = try await provisioner.plan(rerunSetup: rerunSetup)
+        var provisioner = Provisioner(state: state, workspace: project.workspace, progress: Progress(verbose: options.verbose, tty: false))
+        provisioner.rerunSetup = rerunSetup
+        provisioner.restartChanged = restartChanged
+        let (stages, unreachable, notes) = try await provisioner.plan()
         for (host, e) in unreachable.sorted(by: { $0.key < $1.key }) { print("! host \(host) unreachable: \(e.message)") }
+        defer { for n in notes { print("note: " + n) } }
         if stages.isEmpty { print("no changes: the testbed matches the state"); return }
         for stage in stages {
             print("\(stage.kind.rawValue):")

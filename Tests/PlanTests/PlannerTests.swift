@@ -110,7 +110,29 @@ import Testing
     @Test func changedDomainXMLIsRedefinedNotRestarted() {
         var (inv, rec) = converged()
         inv.domains["lab-db"]?.configDigest = "old"
+        inv.domains["lab-db"]?.liveDigest = "old"
         #expect(plan(inv, rec).flatMap(\.actions) == [.defineDomain(guest: "db", host: "main")])
+    }
+
+    /// Redefined by an earlier `up`, still running on the definition it booted with: nothing to
+    /// do unless restarts are asked for; then a shutdown, a start and a wait for SSH (its
+    /// setup already ran on this disk and does not run again).
+    @Test func aGuestOnItsOldDefinitionIsRestartedOnlyWhenAsked() throws {
+        var (inv, rec) = converged()
+        inv.domains["lab-db"]?.liveDigest = "old"
+        var p = Planner(state: state, inventories: [inv.host: inv], record: rec, artefacts: artefacts)
+        #expect(p.plan().isEmpty)
+        let db = try #require(state.guests.first { $0.name == "db" })
+        #expect(p.runsOnAnOldDefinition(db, inv))
+        p.restartChanged = true
+        #expect(p.plan().map(\.kind) == [.stop, .start, .setup])
+        #expect(p.plan().flatMap(\.actions) == [.stopDomain(guest: "db", host: "main"), .startDomain(guest: "db", host: "main"),
+                                                .waitReady(guest: "db", host: "main")])
+        // A guest that is not running is simply started with the new definition.
+        inv.domains["lab-db"]?.state = .shutoff
+        p = Planner(state: state, inventories: [inv.host: inv], record: rec, artefacts: artefacts)
+        p.restartChanged = true
+        #expect(p.plan().flatMap(\.actions) == [.startDomain(guest: "db", host: "main"), .waitReady(guest: "db", host: "main")])
     }
 
     @Test func rerunSetupRunsEverySetup() {
