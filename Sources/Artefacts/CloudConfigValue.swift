@@ -7,6 +7,7 @@ public indirect enum CloudConfigValue: Sendable, Equatable {
     case list([CloudConfigValue])
     case string(String)
     case int(Int)
+    case float(Double)
     case bool(Bool)
     case null
 

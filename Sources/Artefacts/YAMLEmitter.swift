@@ -79,6 +79,7 @@ public enum YAMLEmitter {
         switch value {
         case .string(let s): YAMLScalar.quoted(s)
         case .int(let i): String(i)
+        case .float(let d): YAMLScalar.float(d)
         case .bool(let b): b ? "true" : "false"
         case .null: "null"
         case .map: "{}"     // only empty collections get here
@@ -115,6 +116,16 @@ public enum YAMLEmitter {
 /// (`'0644'`, `'yes'`), double quotes when it holds YAML syntax characters (`"52:54:00:…"`)
 /// or needs escapes.
 enum YAMLScalar {
+    /// A float that YAML 1.2 and YAML 1.1 (PyYAML, which cloud-init uses) both read as one:
+    /// 1.1 needs a dot in the mantissa and a sign in the exponent (`1.0e-05`, not `1e-05`).
+    static func float(_ d: Double) -> String {
+        if d.isNaN { return ".nan" }
+        if d.isInfinite { return d < 0 ? "-.inf" : ".inf" }
+        let text = "\(d)"   // Swift: "1.5", "1000.0", "1e-05", "1e+20"
+        guard let e = text.firstIndex(of: "e"), !text[..<e].contains(".") else { return text }
+        return text[..<e] + ".0" + text[e...]
+    }
+
     static func quoted(_ s: String) -> String {
         if !isPrintableLine(s) { return doubleQuoted(s) }
         let syntaxSafe = isSyntaxSafe(s) && !isHexColon(s)

@@ -23,9 +23,7 @@ enum UserDataFile {
             case .null: return .null
             case .bool(let b): return .bool(b)
             case .int(let i): return .int(i)
-            // The tree has no float case; the value keeps its written form (cloud-init modules
-            // that take numbers accept them as strings too).
-            case .float: return .string(s.value)
+            case .float(let d): return .float(d)
             case .string(let v): return .string(v)
             }
         }

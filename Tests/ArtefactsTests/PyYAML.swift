@@ -45,6 +45,7 @@ enum JSONText {
         case .list(let items): "[" + items.map(encode).joined(separator: ",") + "]"
         case .string(let s): string(s)
         case .int(let i): String(i)
+        case .float(let d): d.isNaN ? "NaN" : d.isInfinite ? (d < 0 ? "-Infinity" : "Infinity") : "\(d)"
         case .bool(let b): b ? "true" : "false"
         case .null: "null"
         }

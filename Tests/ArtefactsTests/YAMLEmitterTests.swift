@@ -129,4 +129,23 @@ import Testing
         let text = YAMLEmitter.render(doc)
         #expect(try PyYAML.equal(yaml: text, json: JSONText.encode(doc)), "\(text)")
     }
+
+    /// Floats from a user_data file stay floats for cloud-init's YAML 1.1 reader.
+    @Test func floatsReadAsFloatsInYAML11() {
+        #expect(YAMLEmitter.render(.map([.init("a", .float(1.5)), .init("b", .float(1000)), .init("c", .float(1e-5)),
+                                         .init("d", .float(1e20)), .init("e", .float(-.infinity)), .init("f", .float(.nan))])) == """
+            a: 1.5
+            b: 1000.0
+            c: 1.0e-05
+            d: 1.0e+20
+            e: -.inf
+            f: .nan
+
+            """)
+    }
+
+    @Test(.enabled(if: PyYAML.available)) func pyYAMLReadsTheFloatsBack() throws {
+        let doc = CloudConfigValue.map([1.5, 1000, 1e-5, 1e20, 2.5e-300, -0.25, .infinity].enumerated().map { .init("k\($0.offset)", .float($0.element)) })
+        #expect(try PyYAML.equal(yaml: YAMLEmitter.render(doc), json: JSONText.encode(doc)))
+    }
 }
