@@ -8,6 +8,13 @@ enum OpenOutcome {
     case failed(code: Int32, cause: String)
 }
 
+/// What to do after sshd refused a session channel.
+enum SessionOpenRetry {
+    case now
+    case at(ContinuousClock.Instant)
+    case giveUp
+}
+
 /// Channel opens take turns.
 ///
 /// libssh2 keeps the state of a channel open in the session (`open_state`, also behind
@@ -32,18 +39,28 @@ extension IOLoop {
     /// - A second refusal while other session channels are open means the server allows
     ///   fewer than we assumed: the limit drops to what is open now and the exec waits for
     ///   a channel to be freed, then tries again.
-    /// - With no session channel open, the server refuses sessions outright: give up.
-    func shouldRetrySessionOpen(code: Int32, retried: inout Bool) -> Bool {
-        guard code == LIBSSH2_ERROR_CHANNEL_FAILURE else { return false }
+    /// - With no session channel open but one freed within `releaseGrace`, sshd may still
+    ///   count it: it keeps a session until it has reaped the command's process, which on a
+    ///   busy host takes a while. Try again after a pause (`attempt` doubles it).
+    /// - Otherwise, with no session channel open, the server refuses sessions: give up.
+    func sessionOpenRetry(code: Int32, retried: inout Bool, attempt: Int) -> SessionOpenRetry {
+        guard code == LIBSSH2_ERROR_CHANNEL_FAILURE else { return .giveUp }
         if !retried {
             retried = true
-            return true
+            return .now
         }
-        guard sessionChannels > 0 else { return false }
-        sessionChannelLimit = sessionChannels
-        retried = false
-        return true
+        if sessionChannels > 0 {
+            sessionChannelLimit = sessionChannels
+            retried = false
+            return .now
+        }
+        let now = ContinuousClock.now
+        guard let freed = lastSessionFree, freed.duration(to: now) < Self.releaseGrace else { return .giveUp }
+        return .at(now + .milliseconds(25 << min(attempt, 4)))
     }
+
+    /// How long after freeing a session channel a refusal may still be sshd's late release.
+    static let releaseGrace = Duration.seconds(5)
 
     /// Tries to open a channel for `operation` with `call` (a libssh2 open function).
     func openChannel(for operation: AnyObject, isSessionChannel: Bool,
@@ -65,6 +82,23 @@ extension IOLoop {
         return .failed(code: code, cause: LibSSH2.describe(session, code: code))
     }
 
+    /// Channel requests (exec) take turns too. libssh2 waits for a request's reply by reading
+    /// packets; when the packet it reads is a CHANNEL_SUCCESS or FAILURE for another
+    /// channel, the wait fails (-1, "Failed waiting for channel success") and the channel
+    /// cannot be used again. With one request in flight per session, every such reply is the
+    /// waiting one's. Seen with twenty parallel execs on a loaded host.
+    func takeRequestTurn(_ operation: AnyObject) -> Bool {
+        let me = ObjectIdentifier(operation)
+        if requestHolder == nil { requestHolder = me }
+        return requestHolder == me
+    }
+
+    func holdsRequestTurn(_ operation: AnyObject) -> Bool { requestHolder == ObjectIdentifier(operation) }
+
+    func endRequestTurn(_ operation: AnyObject) {
+        if requestHolder == ObjectIdentifier(operation) { requestHolder = nil }
+    }
+
     /// Whether `operation` has an open in flight (and so must not be abandoned yet).
     func isOpening(_ operation: AnyObject) -> Bool {
         openHolder == ObjectIdentifier(operation)
@@ -73,7 +107,10 @@ extension IOLoop {
     /// Frees a channel; false while libssh2 still waits for the server (EAGAIN).
     func freeChannel(_ channel: OpaquePointer, isSessionChannel: Bool) -> Bool {
         if libssh2_channel_free(channel) == LibSSH2.eagain { return false }
-        if isSessionChannel { sessionChannels -= 1 }
+        if isSessionChannel {
+            sessionChannels -= 1
+            lastSessionFree = .now
+        }
         return true
     }
 }

@@ -84,6 +84,10 @@ final class ExecOp: LoopOperation, @unchecked Sendable {
     private var waiter: Waiter<ExecOutput>
     private var channel: OpaquePointer?
     private var openRetried = false
+    private var openAttempts = 0
+    /// Set while a refused open waits to be tried again.
+    private var retryAt: ContinuousClock.Instant?
+    var deadline: ContinuousClock.Instant? { retryAt }
     private var result = ExecOutput(status: 0, stdout: [], stderr: [], signal: nil)
 
     private var staging: UnsafeMutableRawBufferPointer?
@@ -125,13 +129,17 @@ final class ExecOp: LoopOperation, @unchecked Sendable {
     func cancel() {
         guard waiter.isWaiting else { return }
         waiter.fail(CancellationError())
-        if state != .opening { state = .freeing }
+        if state != .opening && state != .starting { state = .freeing }
     }
 
     // MARK: - States
 
     private func open(_ loop: IOLoop) -> StepResult {
         if !waiter.isWaiting && !loop.isOpening(self) { return .finished }  // cancelled while queued
+        if let at = retryAt {
+            if ContinuousClock.now < at { return .waiting(.otherOperation) }
+            retryAt = nil
+        }
         let outcome = loop.openChannel(for: self, isSessionChannel: true) {
             libssh2_channel_open_ex($0, "session", 7, ExecOp.window, ExecOp.packetSize, nil, 0)
         }
@@ -139,8 +147,14 @@ final class ExecOp: LoopOperation, @unchecked Sendable {
         case .waiting(let interest):
             return .waiting(interest)
         case .failed(let code, let cause):
-            if loop.shouldRetrySessionOpen(code: code, retried: &openRetried) { return .progressed }
-            return fail(loop, code: code, "cannot open a channel to run `\(command)`", cause: cause)
+            openAttempts += 1
+            switch loop.sessionOpenRetry(code: code, retried: &openRetried, attempt: openAttempts) {
+            case .now: return .progressed
+            case .at(let instant):
+                retryAt = instant
+                return .waiting(.otherOperation)
+            case .giveUp: return fail(loop, code: code, "cannot open a channel to run `\(command)`", cause: cause)
+            }
         case .opened(let channel):
             self.channel = channel
             state = waiter.isWaiting ? .starting : .freeing
@@ -148,9 +162,22 @@ final class ExecOp: LoopOperation, @unchecked Sendable {
         }
     }
 
+    /// Sends the exec request and waits for its reply, in turn with the session's other
+    /// requests (`takeRequestTurn`); a request once sent is driven to its reply even when the
+    /// caller has gone away, so that no stray reply is left for the next one.
     private func start(_ loop: IOLoop) -> StepResult {
+        if !waiter.isWaiting && !loop.holdsRequestTurn(self) {   // cancelled before its request went out
+            state = .freeing
+            return .progressed
+        }
+        guard loop.takeRequestTurn(self) else { return .waiting(.otherOperation) }
         let rc = libssh2_channel_process_startup(channel, "exec", 4, command, UInt32(command.utf8.count))
         if rc == LibSSH2.eagain { return .waiting(.session) }
+        loop.endRequestTurn(self)
+        guard waiter.isWaiting else {
+            state = .freeing
+            return .progressed
+        }
         guard rc == 0 else {
             return fail(loop, code: rc, "the server refused to run `\(command)`", cause: LibSSH2.describe(loop.session, code: rc))
         }

@@ -28,9 +28,13 @@ final class IOLoop: @unchecked Sendable {
 
     /// The operation whose channel open is in flight (see ChannelOpen.swift).
     var openHolder: ObjectIdentifier?
+    /// The operation whose channel request (exec) awaits its reply (see ChannelOpen.swift).
+    var requestHolder: ObjectIdentifier?
     /// Open "session" channels (execs), and how many the server allows (see ChannelOpen.swift).
     var sessionChannels = 0
     var sessionChannelLimit = IOLoop.defaultSessionChannelLimit
+    /// When a session channel was last freed (see `sessionOpenRetry`).
+    var lastSessionFree: ContinuousClock.Instant?
     /// Set once the handshake and authentication succeeded: only then is a disconnect sent.
     var established = false
 

@@ -88,7 +88,9 @@ struct ConnectTests {
 
     @Test func closedPortFailsFast() async throws {
         let sshd = try SSHD.require()
-        let port = try SSHD.freePort()
+        let closed = try Listener(listening: false)
+        defer { withExtendedLifetime(closed) {} }
+        let port = closed.port
         let started = ContinuousClock.now
         let error = await #expect(throws: TBError.self) {
             try await SSHSession.connect(host: "127.0.0.1", port: port, user: sshd.user, auth: sshd.auth,
@@ -138,16 +140,19 @@ struct ConnectTests {
 
     @Test func waitUntilReachableGivesUpAtTheDeadline() async throws {
         let sshd = try SSHD.require()
-        let port = try SSHD.freePort()
+        let closed = try Listener(listening: false)
+        defer { withExtendedLifetime(closed) {} }
+        let port = closed.port
         let started = ContinuousClock.now
         let error = await #expect(throws: TBError.self) {
             try await SSHSession.waitUntilReachable(host: "127.0.0.1", port: port, user: sshd.user, auth: sshd.auth,
-                                                    hostKey: sshd.exactHostKey, timeout: .seconds(3))
+                                                    hostKey: sshd.exactHostKey, timeout: .seconds(6))
         }
+        // 6 s, not less: on a loaded machine the first attempts must have time to be refused.
         let waited = started.duration(to: .now)
-        #expect(waited >= .milliseconds(2900))
+        #expect(waited >= .milliseconds(5900))
         #expect(error?.code == .timeout)
-        #expect(error?.description.contains("connection refused") == true)
+        #expect(error?.description.contains("connection refused") == true, "\(String(describing: error))")
     }
 
     @Test func waitUntilReachableDoesNotRetryAHostKeyMismatch() async throws {
@@ -164,11 +169,14 @@ struct ConnectTests {
 }
 
 /// A TCP listener on 127.0.0.1 whose connections sit in the backlog, never answered.
+/// A TCP port on 127.0.0.1 held for one test: listening (it accepts and then says nothing), or
+/// only bound, which refuses every connection. Held, unlike a port that was free a moment ago,
+/// which a concurrent test may take meanwhile.
 final class Listener: Sendable {
     let port: Int
     private let fd: Int32
 
-    init() throws {
+    init(listening: Bool = true) throws {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
@@ -176,7 +184,7 @@ final class Listener: Sendable {
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
         let ok = withUnsafeMutablePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(fd, $0, len) == 0 && listen(fd, 8) == 0 && getsockname(fd, $0, &len) == 0
+                bind(fd, $0, len) == 0 && (!listening || listen(fd, 8) == 0) && getsockname(fd, $0, &len) == 0
             }
         }
         guard ok else {

@@ -66,7 +66,9 @@ struct JumpTests {
     @Test func unreachableTargetFailsWithTheJumpHostsAnswer() async throws {
         let sshd = try SSHD.require()
         let jump = try await sshd.connect()
-        let port = try SSHD.freePort()
+        let closed = try Listener(listening: false)
+        defer { withExtendedLifetime(closed) {} }
+        let port = closed.port
         let started = ContinuousClock.now
         let error = await #expect(throws: TBError.self) {
             try await SSHSession.connect(through: jump, host: "127.0.0.1", port: port, user: sshd.user, auth: sshd.auth,

@@ -40,6 +40,15 @@ final class SSHD: Sendable {
 
     /// `extraConfig`: more sshd_config lines, e.g. "MaxSessions 3".
     static func start(extraConfig: String = "") throws -> SSHD {
+        // The port was free a moment ago; a test running concurrently may take it first.
+        var attempt = 0
+        while true {
+            attempt += 1
+            do { return try start(extraConfig: extraConfig, port: try freePort()) } catch where attempt < 3 { continue }
+        }
+    }
+
+    private static func start(extraConfig: String, port: Int) throws -> SSHD {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tbctl-sshd-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true)  // privilege separation dir
@@ -49,7 +58,6 @@ final class SSHD: Sendable {
         try write(dir + "/host_ed25519", hostKey.privatePEM(comment: "test host"), mode: 0o600)
         try write(dir + "/client_ed25519", clientKey.privatePEM(comment: "test client"), mode: 0o600)
         try write(dir + "/authorized_keys", clientKey.publicLine(comment: "test client") + "\n", mode: 0o600)
-        let port = try freePort()
         try write(dir + "/sshd_config", """
             Port \(port)
             ListenAddress 127.0.0.1
