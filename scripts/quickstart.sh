@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 bash scripts/test-env.sh up
 swift build -c release --product tbctl
 BIN=$(swift build -c release --show-bin-path)/tbctl
+# Compile first: when the demo image was rebuilt since an earlier run, the lab follows it
+# (a plain `up` stops instead, since its guests would be recreated from the new image).
+"$BIN" generate-artefacts -f compose-examples/quickstart/testbed.yaml
 "$BIN" up -f compose-examples/quickstart/testbed.yaml
 "$BIN" status -f compose-examples/quickstart/testbed.yaml
 echo
