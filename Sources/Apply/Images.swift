@@ -14,7 +14,8 @@ extension Executor {
         if let expected = image.sha256, actual != expected {
             if image.isURL { try? FileManager.default.removeItem(atPath: path) }   // never reuse a bad download
             let why = image.isURL ? "the download from \(image.source) has sha256 \(actual), not the declared \(expected)"
-                                  : "\(image.source) changed since it was compiled (sha256 \(actual), expected \(expected)); run `tbctl generate-artefacts`"
+                                  : "\(image.source) changed since it was compiled (sha256 \(actual), expected \(expected)); "
+                                    + "run `tbctl generate-artefacts` to use the new file (the disks made from the old one are then made again from it)"
             throw TBError(.invalidInput, "image \(name): \(why)")
         }
         try await uploadVolume(image.volume, from: path, to: host, digest: image.recordedDigest, isImage: true)
