@@ -7,10 +7,6 @@ extension E2E {
 /// `tbctl scale web=3 -> 5 -> 2 -> 0 -> 3`: new clones come up with their setup, removed ones
 /// are gone with their disks, and no other guest is restarted (its boot time does not change).
 @Suite(.serialized) struct ScaleTests {
-    func bootTime(_ lab: TestLab, _ guest: String) async throws -> String {
-        try await lab.ssh(guest, "awk '/^btime/{print $2}' /proc/stat").stdout
-    }
-
     func clones(_ lab: TestLab) throws -> [String] { try lab.state.service(named: "web")!.clones }
 
     @Test func scaleUpDownToZeroAndBack() async throws {
@@ -18,8 +14,7 @@ extension E2E {
         defer { lab.removeDir() }
         try await lab.tbctl("down", "--purge")
         #expect(try await lab.tbctl("up").status == 0)
-        var boots: [String: String] = [:]
-        for g in ["keep", "web-0", "web-1", "web-2"] { boots[g] = try await bootTime(lab, g) }
+        let boots = try await lab.bootTimes(["keep", "web-0", "web-1", "web-2"])
 
         var r = try await lab.tbctl("scale", "web=5")
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
@@ -27,7 +22,8 @@ extension E2E {
         for g in ["web-3", "web-4"] {
             #expect(try await lab.ssh(g, "cat /root/setup-ran").stdout == "\(g)\n")
         }
-        for (g, boot) in boots { #expect(try await bootTime(lab, g) == boot, "\(g) was restarted") }
+        let afterScale = try await lab.bootTimes(Array(boots.keys))
+        for (g, boot) in boots { #expect(afterScale[g] == boot, "\(g) was restarted") }
         #expect(try await lab.tbctl("up").stdout.contains("nothing to do"))
         #expect(try await lab.tbctl("generate-artefacts").status == 0)
         #expect(try clones(lab).count == 5, "generate-artefacts keeps the scaled count")
@@ -37,19 +33,19 @@ extension E2E {
         var left = try await Leftovers.of(project: "e2escale")
         #expect(left.domains == ["e2escale-keep", "e2escale-web-0", "e2escale-web-1"], "\(left)")
         #expect(!left.volumes.contains { $0.hasPrefix("web-2") || $0.hasPrefix("web-3") || $0.hasPrefix("web-4") }, "\(left)")
-        for g in ["keep", "web-0", "web-1"] { #expect(try await bootTime(lab, g) == boots[g], "\(g) was restarted") }
+        for (g, boot) in try await lab.bootTimes(["keep", "web-0", "web-1"]) { #expect(boot == boots[g], "\(g) was restarted") }
 
         #expect(try await lab.tbctl("scale", "web=0").status == 0)
         left = try await Leftovers.of(project: "e2escale")
         #expect(left.domains == ["e2escale-keep"], "\(left)")
-        #expect(try await bootTime(lab, "keep") == boots["keep"])
+        #expect(try await lab.bootTimes(["keep"])["keep"] == boots["keep"])
 
         r = try await lab.tbctl("scale", "web=3")
         #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
         for g in ["web-0", "web-1", "web-2"] {
             #expect(try await lab.ssh(g, "cat /root/setup-ran").stdout == "\(g)\n")
         }
-        #expect(try await bootTime(lab, "keep") == boots["keep"])
+        #expect(try await lab.bootTimes(["keep"])["keep"] == boots["keep"])
 
         // A service that is not one, and a bad count, are refused.
         #expect(try await lab.tbctl("scale", "keep=2").stderr.contains("`keep` is not a service"))

@@ -67,14 +67,14 @@ extension E2E {
         // restarts solo alone, which comes back with the memory, its setup not run again.
         let memory = "awk '/MemTotal/{print $2}' /proc/meminfo"
         let before = try #require(Int(try await lab.ssh("solo", memory).stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
-        let boots = try await bootTimes(lab, ["solo", "web-0"])
+        let boots = try await lab.bootTimes(["solo", "web-0"])
         try lab.replace("memory: 128\n    networks: [lan, {network: dmz", with: "memory: 192\n    networks: [lan, {network: dmz")
         let redefine = try await lab.tbctl("up")
         #expect(redefine.status == 0 && redefine.stdout.contains("define solo on main"), "\(redefine.stdout)")
         #expect(redefine.stdout.contains("note: solo on main keeps running on its previous definition"), "\(redefine.stdout)")
         let noted = try await lab.tbctl("plan")
         #expect(noted.stdout.contains("no changes") && noted.stdout.contains("note: solo on main keeps running"), "\(noted.stdout)")
-        #expect(try await bootTimes(lab, ["solo", "web-0"]) == boots)
+        #expect(try await lab.bootTimes(["solo", "web-0"]) == boots)
         let planned = try await lab.tbctl("plan", "--restart-changed")
         #expect(planned.stdout.contains("~ shut down solo on main to apply its new definition") && planned.stdout.contains("~ start solo on main"),
                 "\(planned.stdout)")
@@ -82,7 +82,7 @@ extension E2E {
         #expect(restart.status == 0, "\(restart.stdout)\(restart.stderr)")
         let after = try #require(Int(try await lab.ssh("solo", memory).stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
         #expect(after > before + 40 * 1024, "MemTotal \(before) kB -> \(after) kB")
-        let rebooted = try await bootTimes(lab, ["solo", "web-0"])
+        let rebooted = try await lab.bootTimes(["solo", "web-0"])
         #expect(rebooted["solo"] != boots["solo"] && rebooted["web-0"] == boots["web-0"])
         #expect(try await lab.ssh("solo", "cat /var/log/tbctl-setup.log").stdout.components(separatedBy: "\n").filter { !$0.isEmpty }.count == 1)
         #expect(try await lab.tbctl("up").stdout.contains("nothing to do"))
@@ -99,13 +99,6 @@ extension E2E {
         #expect(try await lab.tbctl("down", "--purge").status == 0)
         left = try await Leftovers.of(project: "e2e")
         #expect(left == Leftovers(), "\(left)")
-    }
-
-    /// Each guest's boot time (`btime` of /proc/stat): it changes only when the guest restarts.
-    func bootTimes(_ lab: TestLab, _ guests: [String]) async throws -> [String: String] {
-        var out: [String: String] = [:]
-        for g in guests { out[g] = try await lab.ssh(g, "awk '/^btime/{print $2}' /proc/stat").stdout }
-        return out
     }
 
     /// Starts `tbctl up`, waits for a line of its output, then kills it with SIGKILL.

@@ -56,6 +56,13 @@ struct TestLab {
         return g
     }
 
+    /// Each guest's boot time (`btime` of /proc/stat): it changes only when the guest restarts.
+    func bootTimes(_ guests: [String]) async throws -> [String: String] {
+        var out: [String: String] = [:]
+        for g in guests { out[g] = try await ssh(g, "awk '/^btime/{print $2}' /proc/stat").stdout }
+        return out
+    }
+
     /// Runs a command in a guest the way a user of the lab would: SSH with the project key,
     /// accepting only the host key tbctl generated for the guest.
     /// A guest on a remote host is reached through that host, as tbctl does.
