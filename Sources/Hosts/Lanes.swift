@@ -2,8 +2,10 @@ import Core
 import Libvirt
 
 /// libvirtd serves at most 5 calls of one client connection at a time (its default
-/// `max_client_requests`); the rest wait in line. Work that puts many calls on one host at once
-/// (starting ten domains, snapshotting ten guests) spreads them over more connections to it.
+/// `max_client_requests`; the rest wait in line), and in practice fewer: ten paused domain
+/// starts took 4.3 s over two connections and 3.3 s over five or ten (bench/up-bench.sh, 2
+/// cores). Work that puts many calls on one host at once (starting domains, snapshotting
+/// guests) spreads them over one connection per two calls.
 struct Lanes {
     static let callsPerConnection = 2
     var extra: [LibvirtConnection] = []
