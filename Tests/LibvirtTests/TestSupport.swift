@@ -13,7 +13,18 @@ func uniqueName(_ what: String) -> String {
 /// libvirt's built-in test driver: a known set of objects (domain "test", network "default",
 /// pool "default-pool"), no daemon needed.
 func openTestDriver() async throws -> LibvirtConnection {
-    try await LibvirtConnection.open("test:///default")
+    _ = try await eventKeeper.value
+    return try await LibvirtConnection.open("test:///default")
+}
+
+/// Every test:///default connection of the process shares one driver state, events included.
+/// This connection stays subscribed for the whole run, so libvirt's event timer for that state
+/// is never removed by a test closing the last subscribed connection while another test
+/// queues an event (the race EventSubscriptions describes).
+private let eventKeeper = Task { () throws -> LibvirtConnection in
+    let connection = try await LibvirtConnection.open("test:///default")
+    _ = try await connection.lifecycleEvents()
+    return connection
 }
 
 struct DaemonNotRunning: Error, CustomStringConvertible {
