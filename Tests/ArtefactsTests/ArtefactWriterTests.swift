@@ -110,13 +110,13 @@ import Testing
         #expect(userData.hasSuffix("packages:\n  - curl\n"))
     }
 
-    @Test(.enabled(if: Fixture.tool("xorriso"))) func theSeedHoldsTheWrittenFiles() throws {
+    @Test(.enabled(if: Fixture.tool("xorriso"))) func theSeedHoldsTheWrittenFiles() async throws {
         let state = try Fixture.synthetic(guests: 2)
         let dir = Fixture.tempDir("seed")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         _ = try ArtefactWriter.write(state: state, projectSecret: Fixture.secret, to: dir)
         let g = dir + "/svc0-0"
-        try Fixture.run(["xorriso", "-osirrox", "on", "-indev", g + "/seed.iso", "-extract", "/", g + "/x"])
+        try await Fixture.run(["xorriso", "-osirrox", "on", "-indev", g + "/seed.iso", "-extract", "/", g + "/x"])
         for name in ["meta-data", "user-data", "network-config"] {
             #expect(FileManager.default.contents(atPath: g + "/x/" + name) == FileManager.default.contents(atPath: g + "/" + name))
         }

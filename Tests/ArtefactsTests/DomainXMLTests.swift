@@ -109,11 +109,11 @@ import Testing
         #expect(XMLEscape.text("plain") == "plain")
     }
 
-    @Test(.enabled(if: PyYAML.available)) func escapedDocumentsParseBackToTheOriginalValues() throws {
+    @Test(.enabled(if: PyYAML.available)) func escapedDocumentsParseBackToTheOriginalValues() async throws {
         var guest = try Fixture.guest("db")
         guest.domain = "lab-<d&b>'s \"x\""
         let xml = DomainXML.render(guest: guest, host: Fixture.host(), state: Fixture.state(guests: [guest]))
-        let name = try Fixture.run(["python3", "-c", """
+        let name = try await Fixture.run(["python3", "-c", """
             import sys, xml.etree.ElementTree as ET
             d = ET.fromstring(sys.stdin.read())
             sys.stdout.write(d.find('name').text + '|' + d.find('devices/serial/log').get('file'))
@@ -133,7 +133,7 @@ import Testing
     }
 
     @Test(.enabled(if: Fixture.tool("virt-xml-validate") && Fixture.tool("xmllint")), arguments: matrix)
-    func libvirtSchemaAccepts(_ c: Case) throws {
+    func libvirtSchemaAccepts(_ c: Case) async throws {
         let (accel, datapath, role) = (c.accel, c.datapath, c.role)
         let guest = try Fixture.guest("web-0", role: role)
         let host = Fixture.host(accel: accel, datapath: datapath)
@@ -141,7 +141,7 @@ import Testing
         let dir = Fixture.tempDir("xml")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try xml.write(toFile: dir + "/domain.xml", atomically: false, encoding: .utf8)
-        let r = try Subprocess.runBlocking(["virt-xml-validate", dir + "/domain.xml", "domain"])
+        let r = try await Subprocess.run(["virt-xml-validate", dir + "/domain.xml", "domain"])
         #expect(r.succeeded, "\(r.stdout)\(r.stderr)")
     }
 }

@@ -78,8 +78,8 @@ enum Fixture {
 
     /// Runs a command; returns stdout, throwing with stderr when it fails.
     @discardableResult
-    static func run(_ argv: [String], stdin: String? = nil) throws -> String {
-        let r = try Subprocess.runBlocking(argv, stdin: stdin.map { Data($0.utf8) })
+    static func run(_ argv: [String], stdin: String? = nil) async throws -> String {
+        let r = try await Subprocess.run(argv, stdin: stdin.map { Data($0.utf8) })
         guard r.succeeded else { throw TBError(.command, "\(argv.joined(separator: " ")) failed", cause: r.stderr) }
         return r.stdout
     }

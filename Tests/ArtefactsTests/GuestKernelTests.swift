@@ -17,14 +17,14 @@ import Testing
 
     static let modules = ["scsi_common", "scsi_mod", "libata", "ata_piix", "cdrom", "sr_mod", "isofs", "nls_utf8"]
 
-    @Test(.enabled(if: enabled)) func guestKernelMountsTheSeedFromTheIDECdrom() throws {
+    @Test(.enabled(if: enabled)) func guestKernelMountsTheSeedFromTheIDECdrom() async throws {
         let dir = Fixture.tempDir("kernel")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let files = ISO9660Tests.seedFiles
         try Data(try ISO9660.image(volumeID: "cidata", files: files)).write(to: URL(fileURLWithPath: dir + "/seed.iso"))
-        try buildInitramfs(in: dir)
+        try await buildInitramfs(in: dir)
 
-        let out = try Fixture.run([
+        let out = try await Fixture.run([
             "timeout", "300", "qemu-system-x86_64", "-machine", "pc", "-accel", "tcg", "-m", "256", "-nographic",
             "-no-reboot", "-nic", "none", "-kernel", Self.kernel!, "-initrd", dir + "/initrd.cpio",
             "-append", "console=ttyS0 quiet panic=-1",
@@ -40,7 +40,7 @@ import Testing
         }
     }
 
-    private func buildInitramfs(in dir: String) throws {
+    private func buildInitramfs(in dir: String) async throws {
         let root = dir + "/root"
         let release = String(Self.kernel!.dropFirst("/boot/vmlinuz-".count))
         for sub in ["bin", "proc", "sys", "dev", "mnt", "mods"] {
@@ -71,6 +71,6 @@ import Testing
             """
         try initScript.write(toFile: root + "/init", atomically: false, encoding: .utf8)
         chmod(root + "/init", 0o755)
-        try Fixture.run(["sh", "-c", "cd \"$1\" && find . | cpio -o -H newc --quiet > \"$2\"", "sh", root, dir + "/initrd.cpio"])
+        try await Fixture.run(["sh", "-c", "cd \"$1\" && find . | cpio -o -H newc --quiet > \"$2\"", "sh", root, dir + "/initrd.cpio"])
     }
 }

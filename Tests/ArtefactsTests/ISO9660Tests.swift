@@ -49,32 +49,32 @@ import Testing
         #expect(names == ["META_DAT.;1", "META_D~1.;1", "NETWORK_.;1", "A_TAR.GZ;1", "X.;1"])
     }
 
-    @Test(.enabled(if: Fixture.tool("isoinfo"))) func isoinfoSeesLabelJolietNamesAndBytes() throws {
+    @Test(.enabled(if: Fixture.tool("isoinfo"))) func isoinfoSeesLabelJolietNamesAndBytes() async throws {
         let (dir, iso) = try writeSeed()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let info = try Fixture.run(["isoinfo", "-d", "-i", iso])
+        let info = try await Fixture.run(["isoinfo", "-d", "-i", iso])
         #expect(info.contains("Volume id: cidata"))
         #expect(info.contains("Joliet with UCS level 3 found"))
-        let listing = try Fixture.run(["isoinfo", "-J", "-l", "-i", iso])
+        let listing = try await Fixture.run(["isoinfo", "-J", "-l", "-i", iso])
         for f in Self.seedFiles { #expect(listing.contains(" \(f.name)")) }
         for f in Self.seedFiles {
             let out = dir + "/x-" + f.name
-            try Fixture.run(["sh", "-c", "isoinfo -J -i \"$1\" -x \"/$2\" > \"$3\"", "sh", iso, f.name, out])
+            try await Fixture.run(["sh", "-c", "isoinfo -J -i \"$1\" -x \"/$2\" > \"$3\"", "sh", iso, f.name, out])
             #expect(FileManager.default.contents(atPath: out) == Data(f.contents), "\(f.name)")
         }
-        let primary = try Fixture.run(["isoinfo", "-l", "-i", iso])
+        let primary = try await Fixture.run(["isoinfo", "-l", "-i", iso])
         #expect(primary.contains("META_DAT.;1") && primary.contains("NETWORK_.;1") && primary.contains("USER_DAT.;1"))
     }
 
-    @Test(.enabled(if: Fixture.tool("xorriso"))) func xorrisoListsAndExtractsIdenticalBytes() throws {
+    @Test(.enabled(if: Fixture.tool("xorriso"))) func xorrisoListsAndExtractsIdenticalBytes() async throws {
         let (dir, iso) = try writeSeed()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let pvd = try Subprocess.runBlocking(["xorriso", "-indev", iso, "-pvd_info"])
+        let pvd = try await Subprocess.run(["xorriso", "-indev", iso, "-pvd_info"])
         #expect(pvd.stdout.contains("Volume Id    : cidata"), "\(pvd.stdout)\(pvd.stderr)")
-        let ls = try Subprocess.runBlocking(["xorriso", "-indev", iso, "-ls", "/"])
+        let ls = try await Subprocess.run(["xorriso", "-indev", iso, "-ls", "/"])
         #expect(ls.stdout.split(separator: "\n").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "' ")) }
                     .sorted() == ["meta-data", "network-config", "user-data"], "\(ls.stdout)\(ls.stderr)")
-        try Fixture.run(["xorriso", "-osirrox", "on", "-indev", iso, "-extract", "/", dir + "/out"])
+        try await Fixture.run(["xorriso", "-osirrox", "on", "-indev", iso, "-extract", "/", dir + "/out"])
         for f in Self.seedFiles {
             #expect(FileManager.default.contents(atPath: dir + "/out/" + f.name) == Data(f.contents), "\(f.name)")
         }
@@ -82,28 +82,35 @@ import Testing
 
     /// The guest kernel's isofs driver is the reader that matters. Needs root and loop devices;
     /// a sandbox without them skips the check (and says so).
-    @Test func linuxMountsTheSeed() throws {
+    @Test func linuxMountsTheSeed() async throws {
         let (dir, iso) = try writeSeed()
-        defer {
-            _ = try? Subprocess.runBlocking(["umount", dir + "/mnt"])
-            try? FileManager.default.removeItem(atPath: dir)
-        }
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         try FileManager.default.createDirectory(atPath: dir + "/mnt", withIntermediateDirectories: true)
-        let mount = try Subprocess.runBlocking(["mount", "-t", "iso9660", "-o", "loop,ro", iso, dir + "/mnt"])
+        let mount = try await Subprocess.run(["mount", "-t", "iso9660", "-o", "loop,ro", iso, dir + "/mnt"])
         guard mount.succeeded else {
             print("loop mount not possible here (\(mount.stderr.trimmingCharacters(in: .whitespacesAndNewlines))): kernel check skipped")
             return
         }
-        let names = try FileManager.default.contentsOfDirectory(atPath: dir + "/mnt").sorted()
+        do {
+            try await checkMounted(dir + "/mnt", iso: iso)
+        } catch {
+            _ = try? await Subprocess.run(["umount", dir + "/mnt"])
+            throw error
+        }
+        _ = try await Subprocess.run(["umount", dir + "/mnt"])
+        print("loop mount of the seed: OK")
+    }
+
+    private func checkMounted(_ mnt: String, iso: String) async throws {
+        let names = try FileManager.default.contentsOfDirectory(atPath: mnt).sorted()
         #expect(names == ["meta-data", "network-config", "user-data"])
         for f in Self.seedFiles {
-            #expect(FileManager.default.contents(atPath: dir + "/mnt/" + f.name) == Data(f.contents), "\(f.name)")
+            #expect(FileManager.default.contents(atPath: mnt + "/" + f.name) == Data(f.contents), "\(f.name)")
         }
         if Fixture.tool("blkid") {
-            let label = try Subprocess.runBlocking(["blkid", "-o", "value", "-s", "LABEL", iso])
+            let label = try await Subprocess.run(["blkid", "-o", "value", "-s", "LABEL", iso])
             #expect(label.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "cidata")
         }
-        print("loop mount of the seed: OK")
     }
 
     @Test func manySeedsAreFast() throws {

@@ -62,9 +62,9 @@ import Testing
     }
 
     @Test(.enabled(if: FileManager.default.fileExists(atPath: tinyCloud + "/netv2.awk")))
-    func theDemoInitReadsEveryInterface() throws {
+    func theDemoInitReadsEveryInterface() async throws {
         let text = NetworkConfig.render(guest: try twoNICGuest(), host: Fixture.host())
-        let flat = try Fixture.run(["awk", "-v", "Q='", "-f", Self.tinyCloud + "/netv2.awk"], stdin: text)
+        let flat = try await Fixture.run(["awk", "-v", "Q='", "-f", Self.tinyCloud + "/netv2.awk"], stdin: text)
         #expect(flat == """
             eth0|52:54:00:10:00:03|eth0||10.142.0.13/24||10.142.0.1
             eth1|52:54:00:20:00:03|eth1||10.10.0.5/24|10.10.0.1|
@@ -73,13 +73,13 @@ import Testing
     }
 
     @Test(.enabled(if: FileManager.default.fileExists(atPath: tinyCloud + "/keys.awk")))
-    func theDemoInitFindsTheAuthorizedKeys() throws {
+    func theDemoInitFindsTheAuthorizedKeys() async throws {
         let guest = try Fixture.guest("db")
         let key = try GuestHostKey.derive(for: guest, projectSecret: Fixture.secret)
         for user in ["root", "tb"] {
             let text = try UserData.render(guest: guest, state: Fixture.state(user: user, guests: [guest]),
                                            hostKey: key, files: [], extra: nil)
-            let keys = try Fixture.run(["awk", "-v", "Q='", "-f", Self.tinyCloud + "/keys.awk"], stdin: text)
+            let keys = try await Fixture.run(["awk", "-v", "Q='", "-f", Self.tinyCloud + "/keys.awk"], stdin: text)
             #expect(keys == Fixture.projectKey + "\n")
         }
     }

@@ -5,9 +5,9 @@ import Foundation
 /// Reads YAML back with PyYAML (cloud-init's parser) and compares with a JSON rendering of
 /// the expected tree, key order included.
 enum PyYAML {
-    static let available: Bool = (try? Fixture.run(["python3", "-c", "import yaml"])) != nil
+    static let available: Bool = (try? Subprocess.runBlocking(["python3", "-c", "import yaml"]))?.succeeded == true
 
-    static func equal(yaml: String, json: String) throws -> Bool {
+    static func equal(yaml: String, json: String) async throws -> Bool {
         let dir = Fixture.tempDir("pyyaml")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try yaml.write(toFile: dir + "/doc.yaml", atomically: false, encoding: .utf8)
@@ -25,14 +25,14 @@ enum PyYAML {
             if not same(got, want):
                 print(json.dumps(got, ensure_ascii=False)); sys.exit(1)
             """
-        let r = try Subprocess.runBlocking(["python3", "-c", script, dir + "/doc.yaml", dir + "/doc.json"])
+        let r = try await Subprocess.run(["python3", "-c", script, dir + "/doc.yaml", dir + "/doc.json"])
         if !r.succeeded { print("PyYAML read:", r.stdout, r.stderr) }
         return r.succeeded
     }
 
     /// The user-data of a guest as PyYAML sees it, as JSON text (for spot checks).
-    static func json(yaml: String) throws -> String {
-        try Fixture.run(["python3", "-c", "import json,sys,yaml; print(json.dumps(yaml.safe_load(sys.stdin.read()), sort_keys=True))"],
+    static func json(yaml: String) async throws -> String {
+        try await Fixture.run(["python3", "-c", "import json,sys,yaml; print(json.dumps(yaml.safe_load(sys.stdin.read()), sort_keys=True))"],
                         stdin: yaml)
     }
 }

@@ -64,7 +64,7 @@ import Testing
             """))
     }
 
-    @Test func envBecomesAQuotedProfileScript() throws {
+    @Test func envBecomesAQuotedProfileScript() async throws {
         let script = try #require(try GuestFiles.envScript(["ROLE": "db", "MOTD": "it's $HOME", "A_1": ""]))
         #expect(script.path == "/etc/profile.d/tbctl-env.sh")
         #expect(script.permissions == 0o644)
@@ -75,7 +75,7 @@ import Testing
             export ROLE='db'
 
             """)
-        let out = try Fixture.run(["sh", "-c", ". /dev/stdin; printf '%s|%s' \"$MOTD\" \"$ROLE\""],
+        let out = try await Fixture.run(["sh", "-c", ". /dev/stdin; printf '%s|%s' \"$MOTD\" \"$ROLE\""],
                                   stdin: String(decoding: script.content, as: UTF8.self))
         #expect(out == "it's $HOME|db")
         #expect(throws: TBError.self) { try GuestFiles.envScript(["BAD-NAME": "x"]) }
@@ -153,20 +153,20 @@ import Testing
     }
 
     /// The host key must come out of cloud-init's parser intact, and OpenSSH must accept it.
-    @Test(.enabled(if: PyYAML.available && Fixture.tool("ssh-keygen"))) func opensshAcceptsTheSeededHostKey() throws {
+    @Test(.enabled(if: PyYAML.available && Fixture.tool("ssh-keygen"))) func opensshAcceptsTheSeededHostKey() async throws {
         let guest = try Fixture.guest("web-0")
         let key = try GuestHostKey.derive(for: guest, projectSecret: Fixture.secret)
         let text = try UserData.render(guest: guest, state: Fixture.state(guests: [guest]), hostKey: key,
                                        files: [], extra: nil)
         let dir = Fixture.tempDir("hostkey")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try Fixture.run(["python3", "-c", """
+        try await Fixture.run(["python3", "-c", """
             import sys, yaml, os
             doc = yaml.safe_load(sys.stdin.read())
             fd = os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT, 0o600)
             os.write(fd, doc['ssh_keys']['ed25519_private'].encode())
             """, dir + "/key"], stdin: text)
-        let pub = try Fixture.run(["ssh-keygen", "-y", "-f", dir + "/key"])
+        let pub = try await Fixture.run(["ssh-keygen", "-y", "-f", dir + "/key"])
         #expect(pub.trimmingCharacters(in: .whitespacesAndNewlines) == guest.hostKey)
     }
 }

@@ -14,7 +14,8 @@ extension E2E {
         try await lab.tbctl("down", "--purge")   // a crashed earlier run leaves the fixed project behind
 
         // A first `up` killed with SIGKILL in the middle of building the golden image...
-        try await killMidway(lab, when: "==> golden images")
+        let killed = try await lab.up(until: "==> golden images") { kill(-$0, SIGKILL) }
+        #expect(killed.sawMarker, "up ended before it built the golden images: \(killed.result.stdout)\(killed.result.stderr)")
         // ...and the next one finishes the job.
         let up = try await lab.tbctl("up")
         #expect(up.status == 0, "\(up.stdout)\(up.stderr)")
@@ -99,26 +100,6 @@ extension E2E {
         #expect(try await lab.tbctl("down", "--purge").status == 0)
         left = try await Leftovers.of(project: "e2e")
         #expect(left == Leftovers(), "\(left)")
-    }
-
-    /// Starts `tbctl up`, waits for a line of its output, then kills it with SIGKILL.
-    func killMidway(_ lab: TestLab, when marker: String) async throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Repo.tbctl)
-        p.arguments = ["up", "-f", lab.compose]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        var seen = ""
-        while !seen.contains(marker) {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            seen += String(decoding: chunk, as: UTF8.self)
-        }
-        kill(p.processIdentifier, SIGKILL)
-        p.waitUntilExit()
-        #expect(seen.contains(marker), "up ended before \(marker): \(seen)")
     }
 }
 }

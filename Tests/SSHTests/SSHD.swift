@@ -150,7 +150,8 @@ struct SSHDTrait: SuiteTrait, TestScoping {
 
     func provideScope(for test: Test, testCase: Test.Case?,
                       performing function: @Sendable () async throws -> Void) async throws {
-        let server = try SSHD.start(extraConfig: extraConfig)
+        // Off the cooperative pool: starting sshd and polling its port block for a while.
+        let server = try await blocking { try SSHD.start(extraConfig: extraConfig) }
         defer { server.stop() }
         try await SSHD.$current.withValue(server) { try await function() }
     }

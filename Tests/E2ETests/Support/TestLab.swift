@@ -88,6 +88,39 @@ struct TestLab {
         return r
     }
 
+    /// Runs `tbctl up` (at most 10 minutes) and, once its output shows `marker`, calls `action`
+    /// with the process group of the run (to kill it, say). Returns whether the marker came
+    /// and what `up` printed. Pipes are read off the cooperative pool: a blocked read there
+    /// would stall every other test of the process.
+    func up(until marker: String, then action: @Sendable (_ processGroup: pid_t) async throws -> Void)
+        async throws -> (sawMarker: Bool, result: CommandResult) {
+        let p = Process()
+        // `timeout` leads a process group of its own holding tbctl.
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/timeout")
+        p.arguments = ["600", Repo.tbctl, "up", "-f", compose]
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let stdout = out.fileHandleForReading, stderr = err.fileHandleForReading
+        let errors = Task { await blocking { stderr.readDataToEndOfFile() } }
+        let seen = await blocking { () -> String in
+            var seen = ""
+            while !seen.contains(marker) {
+                let chunk = stdout.availableData
+                if chunk.isEmpty { break }
+                seen += String(decoding: chunk, as: UTF8.self)
+            }
+            return seen
+        }
+        let sawMarker = seen.contains(marker)
+        if sawMarker { try await action(p.processIdentifier) }
+        let rest = await blocking { stdout.readDataToEndOfFile() }
+        let errorText = String(decoding: await errors.value, as: UTF8.self)
+        let status = await blocking { () -> Int32 in p.waitUntilExit(); return p.terminationStatus }
+        return (sawMarker, CommandResult(status: status, stdout: seen + String(decoding: rest, as: UTF8.self), stderr: errorText))
+    }
+
     /// Replaces a placeholder of the fixture's compose file.
     func replace(_ placeholder: String, with value: String) throws {
         let text = try String(contentsOfFile: compose, encoding: .utf8).replacingOccurrences(of: placeholder, with: value)
