@@ -54,14 +54,21 @@ extension E2E {
         try config.stdout.write(toFile: lab.dir + "/ssh_config", atomically: true, encoding: .utf8)
         let openssh = try await Subprocess.run(["ssh", "-F", lab.dir + "/ssh_config", "-o", "BatchMode=yes", "a", "hostname"])
         #expect(openssh.stdout == "a\n", "\(openssh.stderr)")
-        // Guest NICs leave room for the encapsulation: 1500 - 50 (VXLAN), 1500 - 58 (Geneve).
-        let links = try await lab.ssh("a", "ip -o link show eth1; ip -o link show eth2").stdout
-        #expect(links.contains("eth1: <") && links.contains("mtu 1450") && links.contains("mtu 1442"), "\(links)")
-        // Pings cross the tunnels on both networks: h1 -> h2, and to a clone wherever it is.
+        // Guest NICs leave room for the encapsulation: 1500 - 50 (VXLAN), 1500 - 58 (Geneve),
+        // 1500 - 42 (GRE with a key).
+        let links = try await lab.ssh("a", "for n in eth1 eth2 eth3; do ip -o link show $n; done").stdout
+        let lines = links.split(separator: "\n")
+        for (nic, mtu) in [("eth1", 1450), ("eth2", 1442), ("eth3", 1458)] {
+            #expect(lines.contains { $0.contains("\(nic): <") && $0.contains("mtu \(mtu) ") }, "\(links)")
+        }
+        // Pings cross the tunnels on every network, h1 -> h2, also filling the guests' MTU
+        // (one packet, sent with DF: a packet the tunnel cannot carry is lost, not split).
         let b = try lab.guest("b")
+        let networks = try lab.state.networks
         for nic in b.nics where !nic.isManagement {
-            let ping = try await lab.ssh("a", "ping -c 2 -W 5 \(nic.ip)")
-            #expect(ping.status == 0, "a -> b \(nic.network): \(ping.stdout)")
+            let mtu = try #require(networks.first { $0.name == nic.network }).mtu
+            let ping = try await lab.ssh("a", "ping -c 2 -W 5 \(nic.ip) && ping -c 2 -W 5 -s \(mtu - 28) \(nic.ip)")
+            #expect(ping.status == 0, "a -> b \(nic.network) (mtu \(mtu)): \(ping.stdout)\(ping.stderr)")
         }
         for clone in state.service(named: "web")!.clones {
             let ip = try lab.guest(clone).nics[1].ip

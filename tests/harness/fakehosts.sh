@@ -24,7 +24,8 @@
 #   virsh -c "qemu+ssh://root@10.77.0.11/system?command=$MH_BASE/client/mh-ssh" uri
 #
 # Env: MH_HOSTS ("h1 h2"), MH_BASE (/var/lib/tbctl-mh), MH_NET (10.77.0), MH_BR (mh-br0),
-#      MH_MTU (9000: jumbo underlay, so tunnelled 1500-byte frames fit), MH_EXTRA_PRIVATE.
+#      MH_MTU (1500, the usual underlay: tbctl sizes guest NICs so tunnelled frames fit it;
+#      the e2e tests send full-size packets across every tunnel kind), MH_EXTRA_PRIVATE.
 # Only addresses inside $MH_NET.0/24 are used; no traffic leaves the machine.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -32,7 +33,7 @@ MH_BASE=${MH_BASE:-/var/lib/tbctl-mh}
 MH_BR=${MH_BR:-mh-br0}
 MH_NET=${MH_NET:-10.77.0}
 MH_HOSTS=${MH_HOSTS:-"h1 h2"}
-MH_MTU=${MH_MTU:-9000}
+MH_MTU=${MH_MTU:-1500}
 MH_EXTRA_PRIVATE=${MH_EXTRA_PRIVATE:-}
 MH_KEY=$MH_BASE/client/id_ed25519
 MH_KNOWN=$MH_BASE/client/known_hosts
