@@ -54,10 +54,11 @@ struct SSHConfigCommand: ParsableCommand {
             A Host entry per guest (its name and <project>.<guest>) and per remote host \
             (<project>.host.<host>), using the project key and the generated host keys, which \
             it also (re)writes to .testbed/guests_known_hosts. The same text is in \
-            .testbed/ssh_config.
+            .testbed/ssh_config. Give ssh's -F a file: OpenSSH closes inherited descriptors \
+            before it reads -F, so `-F <(tbctl ssh-config)` fails (docs/access.md).
 
             Examples:
-              ssh -F <(tbctl ssh-config) web-0 hostname
+              ssh -F .testbed/ssh_config web-0 hostname
               tbctl ssh-config > lab.ssh && scp -F lab.ssh file web-0:/tmp/
             """)
 
