@@ -63,6 +63,35 @@ struct UploadTests {
         await session.close()
     }
 
+    /// A cancelled upload closes the command's stdin just like a finished one, and `cat` exits
+    /// 0 on the part it got: the byte count keeps that part from being renamed into place.
+    @Test func aCancelledUploadLeavesNoFile() async throws {
+        let sshd = try SSHD.require()
+        let session = try await sshd.connect()
+        let local = sshd.dir + "/sparse-2g.bin"   // zeros on the wire, no disk or memory here
+        FileManager.default.createFile(atPath: local, contents: nil)
+        #expect(truncate(local, 2 << 30) == 0)
+        let dir = sshd.dir + "/cancelled"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let upload = Task { try await session.upload(file: local, to: dir + "/big.bin") }
+        // sshd is local, so its files are ours to look at: cancel once the copy has begun.
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(30)
+        while try FileManager.default.contentsOfDirectory(atPath: dir).isEmpty && clock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        upload.cancel()
+        let outcome = await upload.result
+        #expect(throws: CancellationError.self) { try outcome.get() }
+        // The remote shell ends on its own once its stdin closed; it removes its temporary file.
+        while try !FileManager.default.contentsOfDirectory(atPath: dir).isEmpty && clock.now < deadline {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir)
+        #expect(left == [], "\(left)")
+        await session.close()
+    }
+
     @Test func missingLocalFileIsAnIOError() async throws {
         let session = try await SSHD.require().connect()
         let error = await #expect(throws: TBError.self) { try await session.upload(file: "/nonexistent/x", to: "/tmp/x") }
