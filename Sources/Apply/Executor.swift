@@ -38,7 +38,14 @@ struct Executor: Sendable {
         do {
             return try await body()
         } catch {
-            let about = action.guest.map { "guest \($0) on host \(action.host)" } ?? "host \(action.host)"
+            let about: String
+            switch action {
+            case .buildGolden(let s, let h):
+                let builder = context.state.service(named: s)?.golden?.builder ?? "\(s)-golden"
+                about = "golden image of \(s) (builder \(builder)) on host \(h)"
+            case .copyGolden(let s, let from, let to): about = "golden image of \(s) copied from host \(from) to host \(to)"
+            default: about = action.guest.map { "guest \($0) on host \(action.host)" } ?? "host \(action.host)"
+            }
             throw error.asTBError(.internalError, "\(action.summary) failed").about(about)
         }
     }

@@ -32,17 +32,30 @@ extension Executor {
         try await createOverlay(golden.volume, backing: builder.disk.backingVolume, format: builder.disk.backingFormat,
                                 capacity: builder.disk.capacityBytes, on: host)
         try await uploadSeed(builder)
-        try await defineDomain(builder)
-        try await startDomain(builder)
-        try await runScript(builder, path: golden.setup)
-        let dom = try await host.libvirt.domain(named: builder.domain)!
+        do {
+            try await defineDomain(builder)
+            try await startDomain(builder)
+            try await runScript(builder, path: golden.setup)
+            try await shutDownBuilder(builder, on: host)
+        } catch {
+            // A failed build leaves no builder running (it holds memory until the next `up`);
+            // the overlay has no record, so the next `up` builds it again.
+            try? await Task.detached { try await self.removeDomainIfPresent(builder.domain, on: host) }.value
+            throw error
+        }
+        try await context.update { $0.setVolume(host.name, golden.volume, "built:\(golden.setupDigest)") }
+    }
+
+    /// A clean ACPI shutdown, so the image's filesystem is consistent for the clones.
+    private func shutDownBuilder(_ builder: Guest, on host: HostConnection) async throws {
+        guard let dom = try await host.libvirt.domain(named: builder.domain) else {
+            throw TBError(.notFound, "golden builder \(builder.name) vanished during its setup", object: "host \(host.name)")
+        }
         try await dom.shutdown()
-        do { try await host.libvirt.waitForState(builder.domain, .shutoff, timeout: .seconds(120)) } catch {
-            throw TBError(.timeout, "golden builder \(builder.name) did not shut down within 120 s after its setup",
-                          underlying: error)
+        do { try await host.libvirt.waitForState(builder.domain, .shutoff, timeout: .seconds(120)) } catch let e as TBError where e.code == .timeout {
+            throw TBError(.timeout, "golden builder \(builder.name) did not shut down within 120 s after its setup", underlying: e)
         }
         try await dom.undefine()
-        try await context.update { $0.setVolume(host.name, golden.volume, "built:\(golden.setupDigest)") }
     }
 
     /// Copies a built golden image to another host, host to host through libvirt streams
@@ -50,6 +63,10 @@ extension Executor {
     /// is valid there because every host uses the same pool path.
     func copyGolden(_ service: String, from: HostConnection, to: HostConnection) async throws {
         guard let golden = context.state.service(named: service)?.golden else { return }
+        // Only a build that finished is copied: an overlay left by a failed one has no record.
+        guard context.currentRecord.volume(from.name, golden.volume) == "built:\(golden.setupDigest)" else {
+            throw TBError(.notFound, "golden image \(golden.volume) on host \(from.name) is not built (its build failed or never ran)")
+        }
         guard let source = try await pool(from).volume(named: golden.volume) else {
             throw TBError(.notFound, "golden image \(golden.volume) is missing on host \(from.name)")
         }

@@ -10,9 +10,8 @@ public struct Failure: Sendable {
 }
 
 /// Runs the stages in order and the actions of a stage concurrently. A failure does not stop
-/// the other actions: it marks its guest (or, for host-wide actions, its host) as failed, and
-/// later actions on a failed guest or host are skipped. Everything that succeeded stays done,
-/// so the next `up` only has the failed part left.
+/// the other actions: later actions that depend on it are skipped (`FailureScope`).
+/// Everything that succeeded stays done, so the next `up` only has the failed part left.
 public struct StageRunner: Sendable {
     public let context: ApplyContext
     /// At most this many actions in flight per stage (libvirt and sshd both have connection limits).
@@ -22,24 +21,17 @@ public struct StageRunner: Sendable {
 
     public func run(_ stages: [Stage]) async throws -> [Failure] {
         var failures: [Failure] = []
-        var failedHosts = Set(context.hosts.failures.keys)
-        var failedGuests = Set<String>()
+        var scope = FailureScope(failedHosts: context.hosts.failures.keys)
         for stage in stages {
             try Task.checkCancellation()
-            let runnable = stage.actions.filter { a in
-                !failedHosts.contains(a.host) && !(a.guest.map(failedGuests.contains) ?? false)
-            }
+            let runnable = stage.actions.filter { !scope.skips($0) }
             guard !runnable.isEmpty else { continue }
             context.progress.stage("\(stage.kind.rawValue) (\(runnable.count) action\(runnable.count == 1 ? "" : "s"))")
             let stageFailures = stage.kind == .start ? await runStarts(runnable) : await runConcurrently(runnable)
             try Task.checkCancellation()
             for f in stageFailures {
                 failures.append(f)
-                if let g = f.action.guest { failedGuests.insert(g) } else { failedHosts.insert(f.action.host) }
-                if case .buildGolden(let s, _) = f.action { failedGuests.formUnion(context.state.service(named: s)?.clones ?? []) }
-                if case .copyGolden(let s, _, let to) = f.action {
-                    failedGuests.formUnion(context.state.guests.filter { $0.role.service == s && $0.host == to }.map(\.name))
-                }
+                scope.record(f.action, in: context.state)
             }
         }
         return failures

@@ -66,6 +66,26 @@ extension E2E {
         #expect(try await Leftovers.of(project: "e2ebad") == Leftovers())
     }
 
+    /// A golden setup that exits 4: `up` fails naming the golden builder and the status; the
+    /// guest that needs no golden image still comes up, no builder is left running, and the
+    /// next `up` builds the image again instead of trusting the half-made one.
+    @Test func failingGoldenSetupStopsOnlyItsService() async throws {
+        let lab = try TestLab(fixture: "badgolden")
+        defer { lab.removeDir() }
+        try await lab.tbctl("down", "--purge")
+        let r = try await lab.tbctl("up")
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("web-golden") && r.stderr.contains("exited with status 4"), "\(r.stderr)")
+        #expect(r.stderr.contains("golden setup gives up"), "\(r.stderr)")
+        #expect(try await lab.ssh("plain", "hostname").stdout == "plain\n")
+        #expect(try await Leftovers.of(project: "e2egold").domains == ["e2egold-plain"])
+        let again = try await lab.tbctl("plan")
+        #expect(again.stdout.contains("build golden image of web") && again.stdout.contains("start web-0"), "\(again.stdout)")
+        #expect(!again.stdout.contains("plain"), "\(again.stdout)")
+        #expect(try await lab.tbctl("down", "--purge").status == 0)
+        #expect(try await Leftovers.of(project: "e2egold") == Leftovers())
+    }
+
     /// Two `up`s of one project: the second refuses at once, saying who holds the project.
     @Test func secondUpIsRefusedWhileOneRuns() async throws {
         let lab = try TestLab(fixture: "badsetup")
