@@ -52,9 +52,36 @@ public struct Provisioner: Sendable {
     /// What the plan leaves as it is although the user may not expect it: running guests that
     /// keep their old definition until they next boot.
     func notes(_ planner: Planner) -> [String] {
-        guard !restartChanged else { return [] }
-        return state.userGuests.filter { g in planner.inventories[g.host].map { planner.runsOnAnOldDefinition(g, $0) } ?? false }
+        var out = planner.stoppedPools.map {
+            "the storage pool of host \($0) is stopped, so its disks cannot be seen: `up` starts it, then plans that host's images, disks and guests"
+        }
+        guard !restartChanged else { return out }
+        out += state.userGuests.filter { g in planner.inventories[g.host].map { planner.runsOnAnOldDefinition(g, $0) } ?? false }
             .map { "\($0.name) on \($0.host) keeps running on its previous definition until it next powers off; `up --restart-changed` restarts it now" }
+        return out
+    }
+
+    /// Starts the project pools that exist but are stopped (after a host reboot without
+    /// autostart, or `virsh pool-destroy`) and reads those hosts again: a stopped pool hides
+    /// its volumes, and planned from "no volumes" every disk would be made again. A host whose
+    /// pool does not start is reported like an unreachable one.
+    func startStoppedPools(_ hosts: HostSet, _ inventories: inout [String: Inventory],
+                           _ unreachable: inout [String: TBError]) async {
+        let stopped = inventories.values.filter { $0.poolActive == false }.map(\.host).sorted()
+        let results = await concurrentResults(stopped) { name in
+            guard let host = hosts[name] else { throw TBError(.internalError, "no connection to host \(name)") }
+            progress.line("storage pool \(host.spec.pool) on \(name) is stopped: starting it")
+            try await host.startPool()
+            return try await host.inventory(project: state.project)
+        }
+        for (name, r) in zip(stopped, results) {
+            switch r {
+            case .success(let inv): inventories[name] = inv
+            case .failure(let e):
+                inventories[name] = nil
+                unreachable[name] = e.asTBError(.libvirt, "cannot start the storage pool of host \(name)").about("host \(name)")
+            }
+        }
     }
 
     /// Makes every reachable host match the state. Throws one error listing every failure
@@ -68,7 +95,8 @@ public struct Provisioner: Sendable {
     /// `up` for a caller that already holds the project lock (`scale`).
     public func upLocked() async throws {
         progress.stage("checking \(state.hosts.count) host\(state.hosts.count == 1 ? "" : "s")")
-        let (hosts, inventories, unreachable) = await survey()
+        var (hosts, inventories, unreachable) = await survey()
+        await startStoppedPools(hosts, &inventories, &unreachable)
         do {
             try await apply(hosts, inventories, unreachable)
             await hosts.closeAll()

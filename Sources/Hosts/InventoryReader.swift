@@ -29,6 +29,13 @@ extension HostConnection {
         return (true, Dictionary(facts.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a }))
     }
 
+    /// Starts the project's pool if it exists and is stopped, and marks it autostart.
+    public func startPool() async throws {
+        guard let pool = try await libvirt.storagePool(named: spec.pool) else { return }
+        if try await !pool.isActive() { try await pool.create() }
+        try await pool.setAutostart(true)
+    }
+
     func managementActive() async throws -> Bool? {
         guard let net = try await libvirt.network(named: spec.management.network) else { return nil }
         return try await net.isActive()

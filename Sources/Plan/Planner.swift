@@ -33,6 +33,9 @@ public struct Planner: Sendable {
             stages[.prune, default: []] += prune(host, inv)
             stages[.hostPrep, default: []] += hostPrep(host, inv)
             stages[.network, default: []] += network(host, inv)
+            // A stopped pool hides its volumes: planned from "none", every disk would be made
+            // again and its guest stopped for it. `up` starts such a pool and looks again first.
+            guard knowsVolumes(host.name) else { continue }
             stages[.images, default: []] += images(host, inv)
             stages[.disks, default: []] += disks(host, inv, fresh: &fresh)
             let (define, stop, start) = domains(host, inv, fresh: fresh)
@@ -50,6 +53,12 @@ public struct Planner: Sendable {
     }
 
     func guests(on host: String) -> [Guest] { state.guests.filter { $0.host == host } }
+
+    /// The host answered and its volumes could be read (its pool runs, or does not exist yet).
+    func knowsVolumes(_ host: String) -> Bool { inventories[host].map { $0.poolActive != false } ?? false }
+
+    /// Hosts whose pool exists but is stopped: nothing that needs their volumes is planned.
+    public var stoppedPools: [String] { inventories.values.filter { $0.poolActive == false }.map(\.host).sorted() }
 
     /// Volumes the host should have: base and golden images it needs, disks and seeds of its guests.
     func expectedVolumes(_ host: String) -> Set<String> {

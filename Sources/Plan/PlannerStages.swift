@@ -48,8 +48,8 @@ extension Planner {
         for s in state.services {
             guard let g = s.golden, !s.clones.isEmpty else { continue }
             let present = { (h: String) in inventories[h]?.volumes[g.volume] != nil && record.volume(h, g.volume) != nil }
-            if inventories[g.host] != nil, !present(g.host) { build.append(.buildGolden(service: s.name, host: g.host)) }
-            for h in g.hosts where h != g.host && inventories[h] != nil && !present(h) {
+            if knowsVolumes(g.host), !present(g.host) { build.append(.buildGolden(service: s.name, host: g.host)) }
+            for h in g.hosts where h != g.host && knowsVolumes(g.host) && knowsVolumes(h) && !present(h) {
                 copy.append(.copyGolden(service: s.name, from: g.host, to: h))
             }
         }

@@ -1,4 +1,5 @@
 import Apply
+import Core
 import ArgumentParser
 import Plan
 import Project
@@ -26,6 +27,6 @@ struct Plan: AsyncParsableCommand {
             print("\(stage.kind.rawValue):")
             for a in stage.actions { print("  \(a.mark) \(a.summary)") }
         }
-        print("\(stages.map(\.actions.count).reduce(0, +)) actions")
+        print(plural(stages.map(\.actions.count).reduce(0, +), "action"))
     }
 }

@@ -56,6 +56,20 @@ extension E2E {
         #expect(again.status == 0 && again.stdout.contains("nothing to do"), "\(again.stdout)")
         #expect(try await lab.tbctl("plan").stdout.contains("no changes"))
 
+        // The project's pool stopped under running guests (`virsh pool-destroy`, a reboot
+        // without autostart): `plan` says so and plans only its start; `up` starts it and
+        // leaves every guest and disk alone.
+        let running = try await lab.bootTimes(["solo", "web-0"])
+        try await pool.destroy()
+        let stopped = try await lab.tbctl("plan")
+        #expect(stopped.stdout.contains("+ create storage pool on main\n1 action\n"), "\(stopped.stdout)")
+        #expect(stopped.stdout.contains("note: the storage pool of host main is stopped"), "\(stopped.stdout)")
+        let restarted = try await lab.tbctl("up")
+        #expect(restarted.status == 0 && restarted.stdout.contains("is stopped: starting it"), "\(restarted.stdout)\(restarted.stderr)")
+        #expect(restarted.stdout.contains("nothing to do"), "\(restarted.stdout)")
+        #expect(try await pool.isActive())
+        #expect(try await lab.bootTimes(["solo", "web-0"]) == running)
+
         // A guest destroyed by hand comes back with the next `up`, its setup not run again.
         try await lv.domain(named: "e2e-web-1")!.destroy()
         #expect(try await lab.tbctl("status").stdout.contains("shutoff"))

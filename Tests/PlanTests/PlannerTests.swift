@@ -82,6 +82,17 @@ import Testing
                                               .startDomain(guest: "db", host: "main"), .runSetup(guest: "db", host: "main")])
     }
 
+    /// A stopped pool reads as "no volumes": the plan must not make every disk again (which
+    /// would stop the running guests); it starts the pool and says that the rest follows.
+    @Test func aStoppedPoolPlansOnlyItsStart() {
+        var (inv, rec) = converged()
+        inv.poolActive = false
+        inv.volumes = [:]
+        let planner = Planner(state: state, inventories: [inv.host: inv], record: rec, artefacts: artefacts)
+        #expect(planner.plan() == [Stage(kind: .hostPrep, actions: [.createPool(host: "main")])])
+        #expect(planner.stoppedPools == ["main"])
+    }
+
     @Test func leftoversOfTheProjectArePruned() {
         var (inv, rec) = converged()
         inv.domains["lab-web-7"] = .init(name: "lab-web-7", state: .running, configDigest: nil)

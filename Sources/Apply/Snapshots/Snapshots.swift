@@ -448,7 +448,5 @@ final class PauseClock: Sendable {
     }
 }
 
-func plural(_ n: Int, _ noun: String) -> String { "\(n) \(noun)\(n == 1 ? "" : "s")" }
-
 /// Continuation lines of a nested message, indented under its `- ` bullet.
 func indent(_ s: String) -> String { s.replacingOccurrences(of: "\n", with: "\n  ") }
