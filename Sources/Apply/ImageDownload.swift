@@ -26,7 +26,14 @@ enum ImageDownload {
                 let code = (response as? HTTPURLResponse)?.statusCode ?? 0
                 throw TBError(.io, "image \(image.name): \(image.source) answered HTTP \(code)")
             }
-            guard rename(tmp.path, target) == 0 || (try? FileManager.default.moveItem(atPath: tmp.path, toPath: target)) != nil else {
+            // URLSession's file may sit on another filesystem: copy it next to the target
+            // first, so the target appears whole or not at all (a killed copy leaves a .part).
+            let part = target + ".part"
+            defer { try? FileManager.default.removeItem(at: tmp) }
+            try? FileManager.default.removeItem(atPath: part)
+            guard rename(tmp.path, target) == 0
+                    || ((try? FileManager.default.copyItem(atPath: tmp.path, toPath: part)) != nil && rename(part, target) == 0) else {
+                try? FileManager.default.removeItem(atPath: part)
                 throw TBError(.io, "image \(image.name): cannot keep the download in \(target)")
             }
             return target

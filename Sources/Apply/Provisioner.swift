@@ -85,14 +85,8 @@ public struct Provisioner: Sendable {
     }
 
     /// Makes every reachable host match the state. Throws one error listing every failure
-    /// (and every unreachable host) after all the rest is done.
-    public func up() async throws {
-        let lock = try ProjectLock(path: workspace.path("lock"), command: "up")
-        defer { withExtendedLifetime(lock) {} }
-        try await upLocked()
-    }
-
-    /// `up` for a caller that already holds the project lock (`scale`).
+    /// (and every unreachable host) after all the rest is done. The caller holds the project
+    /// lock, taken before it compiled the state (`up`, `scale`).
     public func upLocked() async throws {
         progress.stage("checking \(state.hosts.count) host\(state.hosts.count == 1 ? "" : "s")")
         var (hosts, inventories, unreachable) = await survey()

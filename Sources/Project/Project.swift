@@ -76,12 +76,16 @@ public struct Project: Sendable {
 
     /// The compiled state, recompiled first when missing or older than the compose file.
     public func currentState() throws -> TestbedState {
-        if let state = try? TestbedState.load(from: workspace.stateFile),
-           let bytes = FileManager.default.contents(atPath: workspace.composeFile),
-           state.composeDigest == Digest.sha256Hex(bytes),
-           FileManager.default.fileExists(atPath: workspace.artefacts) {
-            return state
-        }
-        return try generate()
+        try compiledState() ?? generate()
+    }
+
+    /// The compiled state when it is up to date with the compose file; nil when compiling
+    /// is due (it rewrites state.json and the artefacts).
+    public func compiledState() -> TestbedState? {
+        guard let state = try? TestbedState.load(from: workspace.stateFile),
+              let bytes = FileManager.default.contents(atPath: workspace.composeFile),
+              state.composeDigest == Digest.sha256Hex(bytes),
+              FileManager.default.fileExists(atPath: workspace.artefacts) else { return nil }
+        return state
     }
 }

@@ -18,6 +18,8 @@ struct GenerateArtefacts: AsyncParsableCommand {
 
     func run() async throws {
         let project = Project(composeFile: options.file)
+        let lock = try project.lock(for: "generate-artefacts")
+        defer { withExtendedLifetime(lock) {} }
         let (state, artefacts) = try project.generateWithSummary()
         if json { return try printJSON(state) }
         print("compiled \(state.userGuests.count) guests, \(state.networks.count) networks, \(state.hosts.count) hosts -> \(project.workspace.stateFile)")

@@ -15,7 +15,7 @@ struct Plan: AsyncParsableCommand {
 
     func run() async throws {
         let project = Project(composeFile: options.file)
-        let state = try project.currentState()
+        let state = try project.stateForReading("plan")
         var provisioner = Provisioner(state: state, workspace: project.workspace, progress: Progress(verbose: options.verbose, tty: false))
         provisioner.rerunSetup = rerunSetup
         provisioner.restartChanged = restartChanged

@@ -11,7 +11,7 @@ struct Show: AsyncParsableCommand {
     @Flag(help: "Print the compiled state as JSON.") var json = false
 
     func run() async throws {
-        let state = try Project(composeFile: options.file).currentState()
+        let state = try Project(composeFile: options.file).stateForReading("show")
         if json { return try printJSON(state) }
         var t = Table("GUEST", "HOST", "ROLE", "SERVICE", "CPUS", "MEMORY", "MANAGEMENT", "NETWORKS", "DISK")
         for g in state.guests {

@@ -24,10 +24,12 @@ struct Up: AsyncParsableCommand {
 
     func run() async throws {
         let project = Project(composeFile: options.file)
+        let lock = try project.lock(for: "up")
+        defer { withExtendedLifetime(lock) {} }
         let state = try project.currentState()
         var provisioner = Provisioner(state: state, workspace: project.workspace, progress: Progress(verbose: options.verbose))
         provisioner.rerunSetup = rerunSetup
         provisioner.restartChanged = restartChanged
-        try await Interrupt.cancellingOnSignal { [provisioner] in try await provisioner.up() }
+        try await Interrupt.cancellingOnSignal { [provisioner] in try await provisioner.upLocked() }
     }
 }

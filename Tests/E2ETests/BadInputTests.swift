@@ -99,6 +99,17 @@ extension E2E {
         let r = try await lab.tbctl("up")
         #expect(r.status == 1)
         #expect(r.stderr.contains("this project is busy: tbctl up (pid 4242)"), "\(r.stderr)")
+        // Nor is the compose file compiled behind the running `up`'s back: it reads state.json
+        // and the artefacts as it goes. `plan` and `show` read a state that is current freely.
+        for command in ["generate-artefacts", "plan", "show"] {
+            let refused = try await lab.tbctl(command)
+            #expect(refused.status == 1 && refused.stderr.contains("this project is busy"), "\(command): \(refused.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: lab.workspace.stateFile))
+        flock(holder, LOCK_UN)
+        #expect(try await lab.tbctl("generate-artefacts").status == 0)
+        flock(holder, LOCK_EX | LOCK_NB)
+        #expect(try await lab.tbctl("show").status == 0)
     }
 }
 }
