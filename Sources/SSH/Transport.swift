@@ -146,14 +146,31 @@ enum Sockets {
             throw ConnectFailure(kind: .refused, error: TBError(.ssh, "cannot create a socket", cause: String(cString: strerror(errno))))
         }
         setNonBlocking(fd)
-        var one: Int32 = 1
-        _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        setOption(fd, Int32(IPPROTO_TCP), TCP_NODELAY, 1)
+        watchForDeadPeer(fd)
         if connect(fd, first.pointee.ai_addr, first.pointee.ai_addrlen) != 0 && errno != EINPROGRESS {
             let err = errno
             Glibc.close(fd)
             throw ConnectFailure(kind: .unreachable, error: connectError(host: host, port: port, errno: err))
         }
         return fd
+    }
+
+    /// A host that powers off or drops off the network sends no reset: without this, a
+    /// session waiting for its answer would wait forever. The kernel probes an idle connection
+    /// after 15 s (every 5 s, 6 times) and gives up on data unacknowledged for 60 s; the socket
+    /// then reports an error, which ends the session and every operation on it.
+    static func watchForDeadPeer(_ fd: Int32) {
+        setOption(fd, SOL_SOCKET, SO_KEEPALIVE, 1)
+        setOption(fd, Int32(IPPROTO_TCP), TCP_KEEPIDLE, 15)
+        setOption(fd, Int32(IPPROTO_TCP), TCP_KEEPINTVL, 5)
+        setOption(fd, Int32(IPPROTO_TCP), TCP_KEEPCNT, 6)
+        setOption(fd, Int32(IPPROTO_TCP), TCP_USER_TIMEOUT, 60_000)
+    }
+
+    private static func setOption(_ fd: Int32, _ level: Int32, _ name: Int32, _ value: Int32) {
+        var v = value
+        _ = setsockopt(fd, level, name, &v, socklen_t(MemoryLayout<Int32>.size))
     }
 
     /// 0 once the connect started by `startConnect` has succeeded, its errno otherwise.
