@@ -207,8 +207,12 @@ final class ExecOp: LoopOperation, @unchecked Sendable {
         }
         let rc = libssh2_channel_wait_closed(channel)
         if rc == LibSSH2.eagain { return .waiting(.session) }
-        if rc != 0 && LibSSH2.isFatalToSession(rc) {
-            return fail(loop, code: rc, "connection lost while `\(command)` was finishing", cause: LibSSH2.describe(loop.session, code: rc))
+        // Without the close there may be no exit status, and libssh2 then reports 0: any error
+        // here fails the command rather than passing for a success.
+        if rc != 0 {
+            let what = LibSSH2.isFatalToSession(rc) ? "connection lost while `\(command)` was finishing"
+                                                     : "`\(command)` did not finish cleanly"
+            return fail(loop, code: rc, what, cause: LibSSH2.describe(loop.session, code: rc))
         }
         result.status = libssh2_channel_get_exit_status(channel)
         result.signal = exitSignal(loop, channel)

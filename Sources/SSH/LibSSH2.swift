@@ -32,12 +32,14 @@ enum LibSSH2 {
     }
 
     /// Errors after which the whole session is unusable (the transport or its crypto broke),
-    /// as opposed to one channel failing.
+    /// as opposed to one channel failing. Not LIBSSH2_ERROR_TIMEOUT: on an established session
+    /// it is libssh2's 60 s limit on one reply (a tunnel open that sshd cannot connect yet),
+    /// which fails that channel only; a dead peer shows as a socket error.
     static func isFatalToSession(_ code: Int32) -> Bool {
         switch code {
         case Int32(LIBSSH2_ERROR_SOCKET_NONE), Int32(LIBSSH2_ERROR_BANNER_RECV), Int32(LIBSSH2_ERROR_BANNER_SEND),
              Int32(LIBSSH2_ERROR_INVALID_MAC), Int32(LIBSSH2_ERROR_KEX_FAILURE), Int32(LIBSSH2_ERROR_SOCKET_SEND),
-             Int32(LIBSSH2_ERROR_KEY_EXCHANGE_FAILURE), Int32(LIBSSH2_ERROR_TIMEOUT), Int32(LIBSSH2_ERROR_DECRYPT),
+             Int32(LIBSSH2_ERROR_KEY_EXCHANGE_FAILURE), Int32(LIBSSH2_ERROR_DECRYPT),
              Int32(LIBSSH2_ERROR_SOCKET_DISCONNECT), Int32(LIBSSH2_ERROR_PROTO), Int32(LIBSSH2_ERROR_SOCKET_RECV),
              Int32(LIBSSH2_ERROR_ENCRYPT), Int32(LIBSSH2_ERROR_BAD_SOCKET), Int32(LIBSSH2_ERROR_SOCKET_TIMEOUT):
             return true
