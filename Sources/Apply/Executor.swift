@@ -13,7 +13,7 @@ struct Executor: Sendable {
         try await attributed(action) {
             switch action {
             case .createPool(let h): try await createPool(try context.host(h))
-            case .createManagementNetwork(let h), .startManagementNetwork(let h):
+            case .createManagementNetwork(let h), .startManagementNetwork(let h), .updateDHCPHosts(let h):
                 try await ensureManagementNetwork(try context.host(h))
             case .configureBridges(let h, _): try await configureBridges(try context.host(h))
             case .importImage(let i, let h): try await importImage(i, on: try context.host(h))

@@ -39,14 +39,14 @@ extension Executor {
     /// Adds missing DHCP host entries and drops stale ones, live and in the persistent config,
     /// without restarting the network (which would cut every running guest off it).
     func syncDHCPHosts(_ net: Libvirt.Network, guests: [Guest]) async throws {
-        let xml = try await net.xml()
-        let have = LibvirtXML.dhcpHosts(in: xml)
-        let want = Dictionary(uniqueKeysWithValues: guests.map { ($0.managementNIC.mac, $0) })
-        for (mac, entry) in have where want[mac].map({ LibvirtXML.dhcpHost($0) }) != entry {
-            try await net.updateDHCPHost(entry, add: false)
+        let have = ManagementNetworkXML.dhcpHosts(in: try await net.xml())
+        let want = Set(guests.map(Inventory.DHCPHost.init))
+        // Stale ones first: an entry whose address changed is removed before it is added again.
+        for entry in have.subtracting(want).sorted(by: { $0.mac < $1.mac }) {
+            try await net.updateDHCPHost(LibvirtXML.dhcpHost(entry), add: false)
         }
-        for (mac, g) in want where have[mac] != LibvirtXML.dhcpHost(g) {
-            try await net.updateDHCPHost(LibvirtXML.dhcpHost(g), add: true)
+        for entry in want.subtracting(have).sorted(by: { $0.mac < $1.mac }) {
+            try await net.updateDHCPHost(LibvirtXML.dhcpHost(entry), add: true)
         }
     }
 

@@ -1,6 +1,7 @@
 import Artefacts
 import Core
 import Hosts
+import Plan
 import TestbedState
 
 /// The small XML documents tbctl gives libvirt besides domains (those are artefacts).
@@ -26,27 +27,15 @@ enum LibvirtXML {
           <bridge name='\(esc(host.management.bridge))' stp='off' delay='0'/>
           <ip address='\(host.management.gateway)' netmask='\(mask)'>
             <dhcp>
-        \(guests.map { "      " + dhcpHost($0) }.joined(separator: "\n"))
+        \(guests.map { "      " + dhcpHost(Inventory.DHCPHost($0)) }.joined(separator: "\n"))
             </dhcp>
           </ip>
         </network>
         """
     }
 
-    static func dhcpHost(_ g: Guest) -> String {
-        "<host mac='\(g.managementNIC.mac)' name='\(esc(g.name))' ip='\(g.managementIP)'/>"
-    }
-
-    /// mac -> normalised `<host …/>` entry, from a network's XML.
-    static func dhcpHosts(in xml: String) -> [String: String] {
-        var out: [String: String] = [:]
-        for line in xml.split(separator: "\n") {
-            let t = line.trimmingCharacters(in: .whitespaces)
-            guard t.hasPrefix("<host "), let mac = DomainMetadata.attribute("mac", in: t),
-                  let ip = DomainMetadata.attribute("ip", in: t) else { continue }
-            out[mac] = "<host mac='\(mac)' name='\(esc(DomainMetadata.attribute("name", in: t) ?? ""))' ip='\(ip)'/>"
-        }
-        return out
+    static func dhcpHost(_ h: Inventory.DHCPHost) -> String {
+        "<host mac='\(h.mac)' name='\(esc(h.name))' ip='\(h.ip)'/>"
     }
 
     static func esc(_ s: String) -> String { XMLEscape.attribute(s) }

@@ -9,12 +9,13 @@ extension HostConnection {
     /// (those whose metadata names the project), OVS bridges. Independent reads run concurrently.
     public func inventory(project: String) async throws -> Inventory {
         async let pool = poolFacts()
-        async let mgmt = managementActive()
+        async let mgmt = managementNetwork()
         async let domains = projectDomains(project: project)
         async let bridges = ovs.bridges(project: project)
         let (poolActive, volumes) = try await pool
-        return Inventory(host: name, poolActive: poolActive, volumes: volumes, managementActive: try await mgmt,
-                         domains: try await domains, bridges: try await bridges)
+        let (managementActive, dhcpHosts) = try await mgmt
+        return Inventory(host: name, poolActive: poolActive, volumes: volumes, managementActive: managementActive,
+                         dhcpHosts: dhcpHosts, domains: try await domains, bridges: try await bridges)
     }
 
     func poolFacts() async throws -> (Bool?, [String: Inventory.Volume]) {
@@ -36,9 +37,9 @@ extension HostConnection {
         try await pool.setAutostart(true)
     }
 
-    func managementActive() async throws -> Bool? {
-        guard let net = try await libvirt.network(named: spec.management.network) else { return nil }
-        return try await net.isActive()
+    func managementNetwork() async throws -> (Bool?, Set<Inventory.DHCPHost>) {
+        guard let net = try await libvirt.network(named: spec.management.network) else { return (nil, []) }
+        return (try await net.isActive(), ManagementNetworkXML.dhcpHosts(in: try await net.xml()))
     }
 
     /// Domains named `<project>-…` whose tbctl metadata names the project (a user's own domain

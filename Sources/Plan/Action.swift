@@ -5,6 +5,7 @@ public enum Action: Sendable, Equatable {
     case createPool(host: String)
     case createManagementNetwork(host: String)
     case startManagementNetwork(host: String)
+    case updateDHCPHosts(host: String)
     case configureBridges(host: String, changes: [String])
     case importImage(image: String, host: String)
     case buildGolden(service: String, host: String)
@@ -22,7 +23,7 @@ public enum Action: Sendable, Equatable {
 
     public var host: String {
         switch self {
-        case .createPool(let h), .createManagementNetwork(let h), .startManagementNetwork(let h),
+        case .createPool(let h), .createManagementNetwork(let h), .startManagementNetwork(let h), .updateDHCPHosts(let h),
              .configureBridges(let h, _): h
         case .importImage(_, let h), .buildGolden(_, let h), .copyGolden(_, _, let h), .createDisk(_, let h),
              .recreateDisk(_, let h, _), .uploadSeed(_, let h), .defineDomain(_, let h), .stopDomain(_, let h), .startDomain(_, let h),
@@ -45,6 +46,7 @@ public enum Action: Sendable, Equatable {
         case .createPool(let h): "create storage pool on \(h)"
         case .createManagementNetwork(let h): "create management network on \(h)"
         case .startManagementNetwork(let h): "start management network on \(h)"
+        case .updateDHCPHosts(let h): "update the DHCP entries of the management network on \(h)"
         case .configureBridges(let h, let c): "configure OVS on \(h): \(c.joined(separator: "; "))"
         case .importImage(let i, let h): "import image \(i) to \(h)"
         case .buildGolden(let s, let h): "build golden image of \(s) on \(h)"
@@ -66,7 +68,7 @@ public enum Action: Sendable, Equatable {
     public var mark: Character {
         switch self {
         case .removeDomain, .removeVolume: "-"
-        case .recreateDisk, .configureBridges, .startManagementNetwork, .stopDomain, .startDomain, .waitReady, .runSetup: "~"
+        case .recreateDisk, .configureBridges, .startManagementNetwork, .updateDHCPHosts, .stopDomain, .startDomain, .waitReady, .runSetup: "~"
         default: "+"
         }
     }

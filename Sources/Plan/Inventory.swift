@@ -1,4 +1,6 @@
 import OVS
+import TestbedState
+
 /// What one host really has of the project, read before planning (concurrently per host).
 public struct Inventory: Sendable, Equatable {
     public struct Volume: Sendable, Equatable {
@@ -30,21 +32,33 @@ public struct Inventory: Sendable, Equatable {
         }
     }
 
+    /// One fixed address of the management network's DHCP server.
+    public struct DHCPHost: Sendable, Hashable {
+        public var mac: String
+        public var name: String
+        public var ip: String
+        public init(mac: String, name: String, ip: String) { self.mac = mac; self.name = name; self.ip = ip }
+        /// The entry a guest should have: its management MAC, name and address.
+        public init(_ g: Guest) { self.init(mac: g.managementNIC.mac, name: g.name, ip: g.managementIP) }
+    }
+
     public var host: String
     /// nil: the pool does not exist; false: defined but not started.
     public var poolActive: Bool?
     public var volumes: [String: Volume]
     /// nil: missing; false: defined but not started.
     public var managementActive: Bool?
+    /// The management network's DHCP entries (empty when it is missing).
+    public var dhcpHosts: Set<DHCPHost>
     /// Domains carrying this project's metadata.
     public var domains: [String: Domain]
     /// OVS bridges of the project, as `OVSSwitch.bridges(project:)` reports them.
     public var bridges: [BridgeInfo]
 
     public init(host: String, poolActive: Bool? = nil, volumes: [String: Volume] = [:], managementActive: Bool? = nil,
-                domains: [String: Domain] = [:], bridges: [BridgeInfo] = []) {
+                dhcpHosts: Set<DHCPHost> = [], domains: [String: Domain] = [:], bridges: [BridgeInfo] = []) {
         self.host = host; self.poolActive = poolActive; self.volumes = volumes
-        self.managementActive = managementActive; self.domains = domains; self.bridges = bridges
+        self.managementActive = managementActive; self.dhcpHosts = dhcpHosts; self.domains = domains; self.bridges = bridges
     }
 }
 

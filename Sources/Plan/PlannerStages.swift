@@ -27,11 +27,19 @@ extension Planner {
         switch inv.managementActive {
         case nil where !guests(on: host.name).isEmpty: out.append(.createManagementNetwork(host: host.name))
         case false?: out.append(.startManagementNetwork(host: host.name))
+        case true? where inv.dhcpHosts != dhcpHosts(host.name):
+            // Guests added or removed (scale) since the network was made: entries change live.
+            out.append(.updateDHCPHosts(host: host.name))
         default: break
         }
         let changes = OVSPlan.plan(desired: desiredBridges(state, host: host), actual: inv.bridges)
         if !changes.isEmpty { out.append(.configureBridges(host: host.name, changes: changes.map(\.description))) }
         return out
+    }
+
+    /// The fixed management addresses the host's network should hand out: one per guest on it.
+    func dhcpHosts(_ host: String) -> Set<Inventory.DHCPHost> {
+        Set(guests(on: host).map(Inventory.DHCPHost.init))
     }
 
     /// A base image counts as present only when tbctl recorded a completed, verified upload:

@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import Libvirt
 import TestbedState
 import Testing
 
@@ -8,6 +9,16 @@ extension E2E {
 /// are gone with their disks, and no other guest is restarted (its boot time does not change).
 @Suite(.serialized) struct ScaleTests {
     func clones(_ lab: TestLab) throws -> [String] { try lab.state.service(named: "web")!.clones }
+
+    /// Guests with a fixed DHCP entry on the host's management network, asked of libvirt.
+    func dhcpEntries(_ lab: TestLab) async throws -> [String] {
+        let lv = try await LibvirtConnection.open("qemu:///system")
+        let net = try await lv.network(named: try lab.state.hosts[0].management.network)
+        let xml = try await net?.xml() ?? ""
+        await lv.close()
+        return xml.split(separator: "\n").filter { $0.contains("<host mac=") }
+            .compactMap { $0.split(separator: "name='").dropFirst().first?.split(separator: "'").first.map(String.init) }.sorted()
+    }
 
     @Test func scaleUpDownToZeroAndBack() async throws {
         let lab = try TestLab(fixture: "scale")
@@ -24,6 +35,7 @@ extension E2E {
         }
         let afterScale = try await lab.bootTimes(Array(boots.keys))
         for (g, boot) in boots { #expect(afterScale[g] == boot, "\(g) was restarted") }
+        #expect(try await dhcpEntries(lab) == ["keep", "web-0", "web-1", "web-2", "web-3", "web-4"])
         #expect(try await lab.tbctl("up").stdout.contains("nothing to do"))
         #expect(try await lab.tbctl("generate-artefacts").status == 0)
         #expect(try clones(lab).count == 5, "generate-artefacts keeps the scaled count")
@@ -34,6 +46,7 @@ extension E2E {
         #expect(left.domains == ["e2escale-keep", "e2escale-web-0", "e2escale-web-1"], "\(left)")
         #expect(!left.volumes.contains { $0.hasPrefix("web-2") || $0.hasPrefix("web-3") || $0.hasPrefix("web-4") }, "\(left)")
         for (g, boot) in try await lab.bootTimes(["keep", "web-0", "web-1"]) { #expect(boot == boots[g], "\(g) was restarted") }
+        #expect(try await dhcpEntries(lab) == ["keep", "web-0", "web-1"])
 
         #expect(try await lab.tbctl("scale", "web=0").status == 0)
         left = try await Leftovers.of(project: "e2escale")

@@ -23,6 +23,7 @@ import Testing
     func converged() -> (Inventory, AppliedRecord) {
         let h = state.hosts[0]
         var inv = Inventory(host: h.name, poolActive: true, managementActive: true,
+                            dhcpHosts: Set(state.guests.map(Inventory.DHCPHost.init)),
                             bridges: reported(desiredBridges(state, host: h)))
         var rec = AppliedRecord()
         for i in state.images { inv.volumes[i.volume] = .init(name: i.volume, backingPath: nil, capacityBytes: 1); rec.setVolume(h.name, i.volume, i.sha256) }
@@ -91,6 +92,18 @@ import Testing
         let planner = Planner(state: state, inventories: [inv.host: inv], record: rec, artefacts: artefacts)
         #expect(planner.plan() == [Stage(kind: .hostPrep, actions: [.createPool(host: "main")])])
         #expect(planner.stoppedPools == ["main"])
+    }
+
+    /// Guests added or removed (`scale`) after the management network was made: its DHCP
+    /// entries are brought up to date live, nothing else changes.
+    @Test func dhcpEntriesFollowTheGuests() {
+        var (inv, rec) = converged()
+        let web1 = state.guest(named: "web-1")!
+        inv.dhcpHosts.remove(Inventory.DHCPHost(web1))
+        #expect(plan(inv, rec) == [Stage(kind: .network, actions: [.updateDHCPHosts(host: "main")])])
+        (inv, rec) = converged()
+        inv.dhcpHosts.insert(Inventory.DHCPHost(mac: "52:54:00:00:00:99", name: "web-9", ip: "10.150.0.99"))
+        #expect(plan(inv, rec) == [Stage(kind: .network, actions: [.updateDHCPHosts(host: "main")])])
     }
 
     @Test func leftoversOfTheProjectArePruned() {
