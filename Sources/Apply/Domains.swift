@@ -15,7 +15,7 @@ extension Executor {
         }
         var xml = String(decoding: data, as: UTF8.self)
         // Redefining an existing name needs its UUID, or libvirt refuses.
-        if let existing = try await host.libvirt.domain(named: guest.domain) {
+        if let existing = try await projectDomain(guest.domain, on: host) {
             xml = xml.replacingOccurrences(of: "<name>", with: "<uuid>\(existing.uuid)</uuid>\n  <name>", options: [], range: xml.range(of: "<name>"))
         }
         let dom = try await host.libvirt.defineDomain(xml: xml)
@@ -74,8 +74,21 @@ extension Executor {
     }
 
     func removeDomainIfPresent(_ name: String, on host: HostConnection) async throws {
-        guard let dom = try await host.libvirt.domain(named: name) else { return }
+        guard let dom = try await projectDomain(name, on: host) else { return }
         if try await dom.isActive() { try await dom.destroy() }
         try await dom.undefine()
+    }
+
+    /// The project's domain called `name`, or nil when there is none. A domain of that name
+    /// that is not the project's (no tbctl mark naming it, e.g. a user's own VM) is refused:
+    /// tbctl never redefines, stops or deletes what it did not make.
+    func projectDomain(_ name: String, on host: HostConnection) async throws -> Domain? {
+        guard let dom = try await host.libvirt.domain(named: name) else { return nil }
+        let mark = try await dom.metadata(uri: DomainMetadata.guestNamespace)
+        guard let mark, DomainMetadata.attribute("project", in: mark) == context.state.project else {
+            throw TBError(.conflict, "domain \(name) on host \(host.name) exists but is not part of project \(context.state.project) "
+                          + "(it has no tbctl mark): tbctl leaves it alone; rename or remove it, or rename the project")
+        }
+        return dom
     }
 }

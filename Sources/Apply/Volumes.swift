@@ -56,7 +56,7 @@ extension Executor {
     func createDisk(_ guest: Guest) async throws {
         let host = try context.host(guest.host)
         try await context.update { $0.setup[guest.name] = nil }   // a new disk has run no setup
-        if let dom = try await host.libvirt.domain(named: guest.domain) {
+        if let dom = try await projectDomain(guest.domain, on: host) {
             if try await dom.isActive() { try await dom.destroy() }
             // Its internal snapshots go with the old disk: drop libvirt's metadata and the record.
             for s in try await dom.snapshots() { try await s.delete(.metadataOnly) }

@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import Libvirt
 import Testing
 
 extension E2E {
@@ -84,6 +85,28 @@ extension E2E {
         #expect(!again.stdout.contains("plain"), "\(again.stdout)")
         #expect(try await lab.tbctl("down", "--purge").status == 0)
         #expect(try await Leftovers.of(project: "e2egold") == Leftovers())
+    }
+
+    /// A VM of the user's that happens to have a guest's domain name: `up` refuses to touch
+    /// it (the guest fails, naming the domain and host), and neither `up` nor `down` changes it.
+    @Test func aForeignDomainWithAGuestsNameIsLeftAlone() async throws {
+        let lab = try TestLab(fixture: "badsetup")
+        defer { lab.removeDir() }
+        try await lab.tbctl("down", "--purge")
+        let lv = try await LibvirtConnection.open("qemu:///system")
+        let xml = "<domain type='qemu'><name>e2ebad-broken</name><memory unit='MiB'>32</memory>"
+            + "<os><type arch='x86_64'>hvm</type></os><description>made by hand</description></domain>"
+        let foreign = try await lv.defineDomain(xml: xml)
+        let r = try await lab.tbctl("up")
+        #expect(r.status == 1)
+        #expect(r.stderr.contains("domain e2ebad-broken on host main exists but is not part of project e2ebad"), "\(r.stderr)")
+        #expect(try await lab.tbctl("down", "--purge").status == 0)
+        let kept = try #require(try await lv.domain(named: "e2ebad-broken"))
+        let keptXML = try await kept.xml()
+        #expect(kept.uuid == foreign.uuid && keptXML.contains("made by hand"))
+        try await kept.undefine()
+        await lv.close()
+        #expect(try await Leftovers.of(project: "e2ebad") == Leftovers())
     }
 
     /// Two `up`s of one project: the second refuses at once, saying who holds the project.
