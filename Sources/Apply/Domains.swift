@@ -67,9 +67,9 @@ extension Executor {
         let pool = try await pool(host)
         for vol in [Names.diskVolume(guest: guest), Names.seedVolume(guest: guest)] {
             try await deleteVolume(vol, in: pool)
-            try await context.update { $0.setVolume(host.name, vol, nil) }
+            try context.update { $0.setVolume(host.name, vol, nil) }
         }
-        try await context.update { $0.setup[guest] = nil }
+        try context.update { $0.setup[guest] = nil }
         try SnapshotStore(context.workspace).forget(guests: [guest])   // its snapshots were in its disk
     }
 

@@ -51,10 +51,10 @@ struct HostTeardown: Sendable {
     func run(purge: Bool) async throws {
         let project = context.state.project
         let inv = try await host.inventory(project: project)
-        try await concurrentMap(Array(inv.domains.keys)) { try await executor.removeDomainIfPresent($0, on: host) }
+        _ = try await concurrentMap(Array(inv.domains.keys)) { try await executor.removeDomainIfPresent($0, on: host) }
         if let pool = try await host.libvirt.storagePool(named: host.spec.pool), try await pool.isActive() {
             let volumes = try await pool.volumes().filter { purge || !($0.name.hasPrefix("base-") || $0.name.hasPrefix("golden-")) }
-            try await concurrentMap(volumes) { try await $0.delete() }
+            _ = try await concurrentMap(volumes) { try await $0.delete() }
             if purge {
                 try await pool.destroy()
                 try await pool.delete()
@@ -66,7 +66,7 @@ struct HostTeardown: Sendable {
             try await net.undefine()
         }
         try await host.ovs.deleteProject(project: project)
-        try await context.update { r in
+        try context.update { r in
             r.volumes[host.name] = purge ? nil : r.volumes[host.name]?.filter { $0.key.hasPrefix("base-") || $0.key.hasPrefix("golden-") }
             for g in context.state.guests where g.host == host.name { r.setup[g.name] = nil }
         }

@@ -27,7 +27,7 @@ extension Executor {
     func buildGolden(_ service: String, on host: HostConnection) async throws {
         guard let golden = context.state.service(named: service)?.golden else { return }
         let builder = try context.guest(golden.builder)
-        try await context.update { $0.setVolume(host.name, golden.volume, nil) }
+        try context.update { $0.setVolume(host.name, golden.volume, nil) }
         try await removeDomainIfPresent(builder.domain, on: host)
         try await createOverlay(golden.volume, backing: builder.disk.backingVolume, format: builder.disk.backingFormat,
                                 capacity: builder.disk.capacityBytes, on: host)
@@ -43,7 +43,7 @@ extension Executor {
             try? await Task.detached { try await self.removeDomainIfPresent(builder.domain, on: host) }.value
             throw error
         }
-        try await context.update { $0.setVolume(host.name, golden.volume, "built:\(golden.setupDigest)") }
+        try context.update { $0.setVolume(host.name, golden.volume, "built:\(golden.setupDigest)") }
     }
 
     /// A clean ACPI shutdown, so the image's filesystem is consistent for the clones.
@@ -71,7 +71,7 @@ extension Executor {
             throw TBError(.notFound, "golden image \(golden.volume) is missing on host \(from.name)")
         }
         let pool = try await pool(to)
-        try await context.update { $0.setVolume(to.name, golden.volume, nil) }
+        try context.update { $0.setVolume(to.name, golden.volume, nil) }
         try await to.poolLock.withLock {
             try await deleteVolume(golden.volume, in: pool)
             let info = try await source.info()
@@ -81,7 +81,7 @@ extension Executor {
             try await pool.refresh()
         }
         try await verifyCopy(golden.volume, from: from, to: to)
-        try await context.update { $0.setVolume(to.name, golden.volume, "built:\(golden.setupDigest)") }
+        try context.update { $0.setVolume(to.name, golden.volume, "built:\(golden.setupDigest)") }
     }
 
     /// The copy must have the bytes of the original: SHA-256 on both hosts (holes read as

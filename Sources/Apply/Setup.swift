@@ -14,7 +14,7 @@ extension Executor {
     func runSetup(_ guest: Guest) async throws {
         guard let script = guest.setup else { return }
         try await runScript(guest, path: script)
-        try await context.update {
+        try context.update {
             $0.setup[guest.name] = .init(digest: guest.setupDigest ?? "", at: ISO8601DateFormatter().string(from: Date()))
         }
     }

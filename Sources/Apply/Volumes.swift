@@ -29,14 +29,14 @@ extension Executor {
     private func uploadOnly(_ name: String, from path: String, to host: HostConnection, digest: String,
                             refresh: Bool) async throws {
         let pool = try await pool(host)
-        try await context.update { $0.setVolume(host.name, name, nil) }
+        try context.update { $0.setVolume(host.name, name, nil) }
         try await deleteVolume(name, in: pool)
         let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber
         let vol = try await pool.createVolume(xml: LibvirtXML.rawVolume(name: name, bytes: size?.int64Value ?? 0))
         let stats = try await vol.upload(fromFile: path)
         if refresh { try await pool.refresh() }
         progress.detail("uploaded \(name) to \(host.name): \(stats)")
-        try await context.update { $0.setVolume(host.name, name, digest) }
+        try context.update { $0.setVolume(host.name, name, digest) }
     }
 
     /// A qcow2 overlay whose backing file is `backing` in the same pool: a linked clone, no copy.
@@ -55,7 +55,7 @@ extension Executor {
 
     func createDisk(_ guest: Guest) async throws {
         let host = try context.host(guest.host)
-        try await context.update { $0.setup[guest.name] = nil }   // a new disk has run no setup
+        try context.update { $0.setup[guest.name] = nil }   // a new disk has run no setup
         if let dom = try await projectDomain(guest.domain, on: host) {
             if try await dom.isActive() { try await dom.destroy() }
             // Its internal snapshots go with the old disk: drop libvirt's metadata and the record.
@@ -76,6 +76,6 @@ extension Executor {
 
     func removeVolume(_ name: String, on host: HostConnection) async throws {
         try await deleteVolume(name, in: try await pool(host))
-        try await context.update { $0.setVolume(host.name, name, nil) }
+        try context.update { $0.setVolume(host.name, name, nil) }
     }
 }

@@ -41,7 +41,7 @@ import Testing
         let sawAll = try await withThrowingTaskGroup(of: Bool.self) { group in
             for _ in 0..<20 {
                 group.addTask {
-                    try await blocking { () -> Bool in
+                    await blocking { () -> Bool in
                         started.withLock { $0 += 1 }
                         for _ in 0..<500 where started.current < 20 { usleep(10_000) }
                         return started.current == 20

@@ -113,7 +113,7 @@ extension E2E {
     @Test func secondUpIsRefusedWhileOneRuns() async throws {
         let lab = try TestLab(fixture: "badsetup")
         defer { lab.removeDir() }
-        let lock = try lab.workspace.path("lock")
+        let lock = lab.workspace.path("lock")
         try lab.workspace.ensureRoot()
         let holder = open(lock, O_RDWR | O_CREAT, 0o644)
         defer { close(holder) }

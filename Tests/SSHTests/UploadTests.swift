@@ -69,7 +69,7 @@ struct UploadTests {
         let sshd = try SSHD.require()
         let session = try await sshd.connect()
         let local = sshd.dir + "/sparse-2g.bin"   // zeros on the wire, no disk or memory here
-        FileManager.default.createFile(atPath: local, contents: nil)
+        #expect(FileManager.default.createFile(atPath: local, contents: nil))
         #expect(truncate(local, 2 << 30) == 0)
         let dir = sshd.dir + "/cancelled"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
