@@ -94,8 +94,7 @@ final class HandshakeOp: LoopOperation, @unchecked Sendable {
         guard rc == 0 else {
             // A peer that hangs up before or during key exchange is usually an sshd that is
             // not ready yet (booting guest, MaxStartups); anything else is a real refusal.
-            let dropped = [LIBSSH2_ERROR_SOCKET_DISCONNECT, LIBSSH2_ERROR_SOCKET_RECV, LIBSSH2_ERROR_BANNER_RECV,
-                           LIBSSH2_ERROR_SOCKET_SEND, LIBSSH2_ERROR_SOCKET_NONE].map { Int32($0) }.contains(rc)
+            let dropped = Self.isDropped(rc)
             let message = dropped ? "\(endpoint) closed the connection during the SSH handshake"
                                   : "SSH handshake with \(endpoint) failed"
             return fail(dropped ? .notReady : .refused,
@@ -120,13 +119,29 @@ final class HandshakeOp: LoopOperation, @unchecked Sendable {
         let rc = auth.attempt(loop.session, user: user)
         if rc == LibSSH2.eagain { return .waiting(.session) }
         guard rc == 0 else {
+            let cause = LibSSH2.describe(loop.session, code: rc)
+            // The connection dropped (sshd restarted by a booting guest's cloud-init): try again.
+            if Self.isDropped(rc) {
+                return fail(.notReady, TBError(.ssh, "\(endpoint) closed the connection during authentication",
+                                               object: loop.label, cause: cause), loop)
+            }
+            if rc == Int32(LIBSSH2_ERROR_FILE) {
+                return fail(.refused, TBError(.io, "cannot use \(auth.keyDescription) to log in to \(endpoint)",
+                                              object: loop.label, cause: cause), loop)
+            }
             let error = TBError(.ssh, "authentication as \(user) on \(endpoint) failed: the server did not accept \(auth.keyDescription)",
-                                object: loop.label, cause: LibSSH2.describe(loop.session, code: rc))
+                                object: loop.label, cause: cause)
             return fail(.refused, error, loop)
         }
         loop.established = true
         waiter.succeed(hostKey)
         return .finished
+    }
+
+    /// The peer hung up or the socket failed: not an answer, so not a refusal.
+    static func isDropped(_ rc: Int32) -> Bool {
+        [LIBSSH2_ERROR_SOCKET_DISCONNECT, LIBSSH2_ERROR_SOCKET_RECV, LIBSSH2_ERROR_BANNER_RECV,
+         LIBSSH2_ERROR_SOCKET_SEND, LIBSSH2_ERROR_SOCKET_NONE].map { Int32($0) }.contains(rc)
     }
 
     private func timedOut(_ loop: IOLoop) -> StepResult {

@@ -86,6 +86,19 @@ struct ConnectTests {
         #expect(error?.message.contains("authentication as \(sshd.user) on 127.0.0.1:\(sshd.port) failed") == true)
     }
 
+    /// A key file that cannot be read is the client's problem, said as such (not "the server
+    /// did not accept it").
+    @Test func unreadableKeyFileIsALocalError() async throws {
+        let sshd = try SSHD.require()
+        let error = await #expect(throws: TBError.self) {
+            try await SSHSession.connect(host: "127.0.0.1", port: sshd.port, user: sshd.user,
+                                         auth: .privateKeyFile(sshd.dir + "/no-such-key"),
+                                         hostKey: sshd.exactHostKey, timeout: .seconds(30))
+        }
+        #expect(error?.code == .io, "\(String(describing: error))")
+        #expect(error?.message.contains("cannot use key file \(sshd.dir)/no-such-key") == true, "\(String(describing: error))")
+    }
+
     @Test func closedPortFailsFast() async throws {
         let sshd = try SSHD.require()
         let closed = try Listener(listening: false)
