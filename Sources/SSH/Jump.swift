@@ -95,6 +95,13 @@ final class TunnelOp: LoopOperation, @unchecked Sendable {
         case .waiting(let interest):
             return .waiting(interest)
         case .failed(let code, let cause):
+            if cause.contains("administratively prohibited") {
+                // sshd forbids forwarding: no retry will help, and the fix is on that host.
+                waiter.fail(ConnectFailure(kind: .refused, error: TBError(
+                    .ssh, "\(loop.label) does not allow TCP forwarding, which reaching \(Sockets.endpoint(host, port)) through it needs: "
+                        + "set `AllowTcpForwarding yes` in its sshd_config", object: label, cause: cause)))
+                return .finished
+            }
             // The jump server could not reach the target (nothing listening yet, or no route):
             // the answer a booting guest gives, so a retry may help.
             let error = TBError(.ssh, "\(loop.label) cannot reach \(Sockets.endpoint(host, port))", object: label, cause: cause)

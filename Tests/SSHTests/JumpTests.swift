@@ -91,3 +91,20 @@ struct JumpTests {
         await inner.close()
     }
 }
+
+@Suite("a jump host that forbids forwarding", .sshd(config: "AllowTcpForwarding no"))
+struct ForwardingRefusedTests {
+    /// No retry can help: the refusal is the error (not a timeout after retries), and it says
+    /// what to change on the host.
+    @Test func refusalIsNotRetriedAndSaysWhatToChange() async throws {
+        let sshd = try SSHD.require()
+        let jump = try await sshd.connect()
+        let error = await #expect(throws: TBError.self) {
+            try await SSHSession.waitUntilReachable(host: "127.0.0.1", port: sshd.port, user: sshd.user, auth: sshd.auth,
+                                                    hostKey: sshd.exactHostKey, through: jump, timeout: .seconds(60))
+        }
+        #expect(error?.code == .ssh, "\(String(describing: error))")
+        #expect(error?.message.contains("set `AllowTcpForwarding yes`") == true, "\(String(describing: error))")
+        await jump.close()
+    }
+}

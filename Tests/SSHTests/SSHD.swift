@@ -58,7 +58,9 @@ final class SSHD: Sendable {
         try write(dir + "/host_ed25519", hostKey.privatePEM(comment: "test host"), mode: 0o600)
         try write(dir + "/client_ed25519", clientKey.privatePEM(comment: "test client"), mode: 0o600)
         try write(dir + "/authorized_keys", clientKey.publicLine(comment: "test client") + "\n", mode: 0o600)
+        // sshd keeps the first value of a keyword: the suite's lines come first to win.
         try write(dir + "/sshd_config", """
+            \(extraConfig)
             Port \(port)
             ListenAddress 127.0.0.1
             HostKey \(dir)/host_ed25519
@@ -75,7 +77,6 @@ final class SSHD: Sendable {
             # The login shell would source root's ~/.bashrc, whose tools (pyenv rehash) print
             # to stderr and race when twenty sessions start at once: give sessions an empty home.
             SetEnv HOME=\(dir)
-            \(extraConfig)
 
             """, mode: 0o600)
 
