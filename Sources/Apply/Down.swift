@@ -42,33 +42,58 @@ extension Provisioner {
     }
 }
 
-/// Everything of one project on one host, removed in dependency order.
+/// Everything of one project on one host, removed in dependency order. Each part is tried
+/// even when another failed (a broken OVS must not keep the guests running), except that disks
+/// stay while a domain that may use them could not be removed.
 struct HostTeardown: Sendable {
     let context: ApplyContext
     let host: HostConnection
     var executor: Executor { Executor(context: context) }
 
     func run(purge: Bool) async throws {
-        let project = context.state.project
-        let inv = try await host.inventory(project: project)
-        _ = try await concurrentMap(Array(inv.domains.keys)) { try await executor.removeDomainIfPresent($0, on: host) }
-        if let pool = try await host.libvirt.storagePool(named: host.spec.pool), try await pool.isActive() {
-            let volumes = try await pool.volumes().filter { purge || !($0.name.hasPrefix("base-") || $0.name.hasPrefix("golden-")) }
-            _ = try await concurrentMap(volumes) { try await $0.delete() }
-            if purge {
-                try await pool.destroy()
-                try await pool.delete()
+        var problems: [TBError] = []
+        func step(_ what: String, _ body: () async throws -> Void) async -> Bool {
+            do { try await body(); return true } catch {
+                problems.append(error.asTBError(.internalError, "cannot \(what)"))
+                return false
             }
         }
-        if purge, let pool = try await host.libvirt.storagePool(named: host.spec.pool) { try await pool.undefine() }
-        if let net = try await host.libvirt.network(named: host.spec.management.network) {
+        let project = context.state.project
+        let domainsGone = await step("remove the project's domains") {
+            let domains = try await host.projectDomains(project: project)
+            _ = try await concurrentMap(Array(domains.keys)) { try await executor.removeDomainIfPresent($0, on: host) }
+        }
+        let volumesGone = domainsGone ? await step("remove the project's volumes") { try await removeVolumes(purge: purge) } : false
+        _ = await step("remove the management network") {
+            guard let net = try await host.libvirt.network(named: host.spec.management.network) else { return }
             if try await net.isActive() { try await net.destroy() }
             try await net.undefine()
         }
-        try await host.ovs.deleteProject(project: project)
+        _ = await step("remove the project's OVS bridges") { try await host.ovs.deleteProject(project: project) }
         try context.update { r in
-            r.volumes[host.name] = purge ? nil : r.volumes[host.name]?.filter { $0.key.hasPrefix("base-") || $0.key.hasPrefix("golden-") }
-            for g in context.state.guests where g.host == host.name { r.setup[g.name] = nil }
+            if volumesGone {
+                r.volumes[host.name] = purge ? nil : r.volumes[host.name]?.filter { $0.key.hasPrefix("base-") || $0.key.hasPrefix("golden-") }
+            }
+            if domainsGone { for g in context.state.guests where g.host == host.name { r.setup[g.name] = nil } }
         }
+        guard problems.isEmpty else {
+            if problems.count == 1 { throw problems[0] }
+            throw TBError(.command, "\(problems.count) parts could not be removed:\n" + problems.map { "- \($0.description)" }.joined(separator: "\n"))
+        }
+    }
+
+    /// Disks and seeds (and with `purge` the images and the pool itself). A stopped pool is
+    /// started first: libvirt cannot list or delete the volumes of a stopped pool, and
+    /// undefining it would leave its folder and files behind.
+    private func removeVolumes(purge: Bool) async throws {
+        guard let pool = try await host.libvirt.storagePool(named: host.spec.pool) else { return }
+        if try await !pool.isActive() { try await host.startPool() }
+        try await pool.refresh()
+        let volumes = try await pool.volumes().filter { purge || !($0.name.hasPrefix("base-") || $0.name.hasPrefix("golden-")) }
+        _ = try await concurrentMap(volumes) { try await $0.delete() }
+        guard purge else { return }
+        try await pool.destroy()
+        try await pool.delete()
+        try await pool.undefine()
     }
 }

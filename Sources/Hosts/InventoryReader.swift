@@ -44,7 +44,7 @@ extension HostConnection {
 
     /// Domains named `<project>-…` whose tbctl metadata names the project (a user's own domain
     /// that merely shares the prefix is never touched).
-    func projectDomains(project: String) async throws -> [String: Inventory.Domain] {
+    public func projectDomains(project: String) async throws -> [String: Inventory.Domain] {
         let candidates = try await libvirt.allDomains().filter { $0.name.hasPrefix(project + "-") }
         let found = try await concurrentMap(candidates) { d -> Inventory.Domain? in
             guard let meta = try await d.metadata(uri: DomainMetadata.guestNamespace),

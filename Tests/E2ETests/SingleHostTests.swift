@@ -109,8 +109,14 @@ extension E2E {
         var left = try await Leftovers.of(project: "e2e")
         #expect(left.domains.isEmpty && left.networks.isEmpty && left.bridges.isEmpty, "\(left)")
         #expect(left.volumes.allSatisfy { $0.hasPrefix("base-") || $0.hasPrefix("golden-") }, "\(left)")
-        // ...and `down --purge` not even those; a second `down` is a no-op.
+        // ...and `down --purge` not even those, also from a stopped pool (whose files libvirt
+        // cannot see until it runs); a second `down` is a no-op.
+        let poolPath = state.hosts[0].poolPath
+        let lv2 = try await LibvirtConnection.open("qemu:///system")
+        try await lv2.storagePool(named: state.hosts[0].pool)?.destroy()
+        await lv2.close()
         #expect(try await lab.tbctl("down", "--purge").status == 0)
+        #expect(!FileManager.default.fileExists(atPath: poolPath), "\(poolPath) is left")
         #expect(try await lab.tbctl("down", "--purge").status == 0)
         left = try await Leftovers.of(project: "e2e")
         #expect(left == Leftovers(), "\(left)")
