@@ -12,7 +12,9 @@ extension Provisioner {
     public func down(purge: Bool) async throws {
         let lock = try ProjectLock(path: workspace.path("lock"), command: "down")
         defer { withExtendedLifetime(lock) {} }
-        let hosts = await HostSet.connect(state, knownHosts: workspace.knownHosts)
+        let retiring = try await retireHosts()
+        var hosts = await HostSet.connect(state, knownHosts: workspace.knownHosts)
+        hosts.failures.merge(retiring) { a, _ in a }
         do {
             try await teardown(hosts, purge: purge)
             await hosts.closeAll()

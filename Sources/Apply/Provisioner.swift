@@ -52,7 +52,10 @@ public struct Provisioner: Sendable {
     /// What the plan leaves as it is although the user may not expect it: running guests that
     /// keep their old definition until they next boot.
     func notes(_ planner: Planner) -> [String] {
-        var out = planner.stoppedPools.map {
+        var out = (state.retiredHosts ?? []).map {
+            "host \($0.name) is no longer in the compose file: `up` removes everything of the project from it (images too), then forgets it"
+        }
+        out += planner.stoppedPools.map {
             "the storage pool of host \($0) is stopped, so its disks cannot be seen: `up` starts it, then plans that host's images, disks and guests"
         }
         guard !restartChanged else { return out }
@@ -88,8 +91,10 @@ public struct Provisioner: Sendable {
     /// (and every unreachable host) after all the rest is done. The caller holds the project
     /// lock, taken before it compiled the state (`up`, `scale`).
     public func upLocked() async throws {
+        let retiring = try await retireHosts()
         progress.stage("checking \(state.hosts.count) host\(state.hosts.count == 1 ? "" : "s")")
         var (hosts, inventories, unreachable) = await survey()
+        unreachable.merge(retiring) { a, _ in a }
         await startStoppedPools(hosts, &inventories, &unreachable)
         do {
             try await apply(hosts, inventories, unreachable)

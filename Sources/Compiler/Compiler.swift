@@ -48,5 +48,21 @@ struct Context {
             hosts: hosts, images: images, networks: networks,
             tunnels: Compiler.tunnels(networks, hosts: hosts, project: c.project),
             services: services, guests: guests)
+        state.retiredHosts = Compiler.retiredHosts(previous: input.previous, current: hosts)
+    }
+}
+
+extension Compiler {
+    /// Hosts of the previous state (or still retired there) that the compose file no longer
+    /// has: the project's objects on them are removed by the next `up` or `down`, which then
+    /// forgets them. nil when there are none, so states without any keep their bytes.
+    static func retiredHosts(previous: TestbedState?, current: [Host]) -> [Host]? {
+        guard let previous else { return nil }
+        let kept = Set(current.map(\.name))
+        var out: [Host] = []
+        for h in previous.hosts + (previous.retiredHosts ?? []) where !kept.contains(h.name) && !out.contains(where: { $0.name == h.name }) {
+            out.append(h)
+        }
+        return out.isEmpty ? nil : out.sorted { $0.name < $1.name }
     }
 }

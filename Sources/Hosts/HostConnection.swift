@@ -62,7 +62,10 @@ public struct HostSet: Sendable {
     public var failures: [String: TBError]
 
     public static func connect(_ state: TestbedState, knownHosts: String, only: Set<String>? = nil) async -> HostSet {
-        let wanted = state.hosts.filter { only?.contains($0.name) ?? true }
+        await connect(state.hosts.filter { only?.contains($0.name) ?? true }, knownHosts: knownHosts)
+    }
+
+    public static func connect(_ wanted: [Host], knownHosts: String) async -> HostSet {
         let results = await concurrentResults(wanted) { h in try await HostConnection.connect(h, knownHosts: knownHosts) }
         var set = HostSet(connections: [:], failures: [:])
         for (h, r) in zip(wanted, results) {

@@ -21,6 +21,9 @@ public struct TestbedState: Codable, Sendable, Equatable {
     public var services: [Service]
     /// Every domain tbctl defines: single guests, clones, and golden-image builders.
     public var guests: [Guest]
+    /// Hosts removed from the compose file that may still hold the project's objects: `up`
+    /// and `down` remove those there and then forget the host. Absent when there are none.
+    public var retiredHosts: [Host]?
 
     public init(project: String, composeFile: String, composeDigest: String, user: String,
                 sshPublicKey: String, hosts: [Host], images: [Image], networks: [Network],

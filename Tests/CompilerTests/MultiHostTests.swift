@@ -44,6 +44,22 @@ import Testing
         for g in before.guests { #expect(after.guest(named: g.name)?.host == g.host) }
     }
 
+    /// A host dropped from the compose file stays in the state as retired (so `up` and `down`
+    /// still reach it to remove the project there) until it is forgotten; its guests move.
+    @Test func aRemovedHostIsRetiredAndItsGuestsMove() throws {
+        let before = try lab().compile()
+        #expect(before.retiredHosts == nil)
+        var l = lab()
+        l.hosts.removeLast()                     // h2 goes
+        l.guests[0].host = "h1"                  // db was pinned there
+        let after = try l.compile(previous: before)
+        #expect(after.retiredHosts?.map(\.name) == ["h2"])
+        #expect(after.retiredHosts?.first == before.host(named: "h2"))
+        #expect(!after.guests.contains { $0.host == "h2" })
+        #expect(try l.compile(previous: after).retiredHosts?.map(\.name) == ["h2"])   // until forgotten
+        #expect(try lab().compile(previous: after).retiredHosts == nil)              // back again
+    }
+
     @Test func tunnelsFormAStarAroundTheHub() throws {
         let s = try lab().compile()
         let lan = s.tunnels.filter { $0.network == "lan" }

@@ -160,6 +160,21 @@ extension E2E {
         let back = try await lab.tbctl("up")
         #expect(back.status == 0, "\(back.stdout)\(back.stderr)")
         #expect(try await lab.ssh("b", "hostname").stdout == "b\n")
+
+        // h2 leaves the compose file and b moves to h1: `plan` says so, `up` removes everything
+        // of the project from h2 (guest, disks, images, pool, network, bridges), then forgets it.
+        try lab.replace("  h2: {ssh: root@10.77.0.12, identity: \(FakeHosts.clientKey), accel: tcg, datapath: netdev}\n", with: "")
+        try lab.replace("host: h2", with: "host: h1")
+        let planned = try await lab.tbctl("plan")
+        #expect(planned.stdout.contains("note: host h2 is no longer in the compose file"), "\(planned.stdout)")
+        let moved = try await lab.tbctl("up")
+        #expect(moved.status == 0, "\(moved.stdout)\(moved.stderr)")
+        #expect(try lab.guest("b").host == "h1" && lab.state.retiredHosts == nil)
+        #expect(try await lab.ssh("b", "hostname").stdout == "b\n")
+        let onH2 = try await FakeHosts.exec("h2", ["sh", "-c", "virsh -q -c qemu:///system list --all --name; "
+            + "virsh -q -c qemu:///system pool-list --all --name; virsh -q -c qemu:///system net-list --all --name; "
+            + "ovs-vsctl --columns=external_ids list Bridge"])
+        #expect(onH2.status == 0 && !onH2.stdout.contains("e2emf"), "\(onH2.stdout)\(onH2.stderr)")
         #expect(try await lab.tbctl("down", "--purge").status == 0)
         try await FakeHosts.down()
     }
