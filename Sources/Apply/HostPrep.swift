@@ -16,8 +16,7 @@ extension Executor {
         guard let pool else { return }
         progress.detail("pool \(spec.pool) at \(spec.poolPath) on \(host.name)")
         try await pool.build()
-        if try await !pool.isActive() { try await pool.create() }
-        try await pool.setAutostart(true)
+        try await host.startPool()
     }
 
     /// The management NAT network with one DHCP host entry per guest of this host.

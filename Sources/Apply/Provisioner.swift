@@ -49,8 +49,9 @@ public struct Provisioner: Sendable {
         return p
     }
 
-    /// What the plan leaves as it is although the user may not expect it: running guests that
-    /// keep their old definition until they next boot.
+    /// What a user may not expect of the plan: retired hosts that `up` empties, stopped pools
+    /// it starts before planning their hosts, and running guests that keep their old
+    /// definition until they next boot.
     func notes(_ planner: Planner) -> [String] {
         var out = (state.retiredHosts ?? []).map {
             "host \($0.name) is no longer in the compose file: `up` removes everything of the project from it (images too), then forgets it"

@@ -50,11 +50,7 @@ public struct StageRunner: Sendable {
     /// ones still being created. Starts are spread over more libvirt connections per host, or
     /// libvirtd would serve five at a time.
     private func runStarts(_ actions: [Action]) async -> [Failure] {
-        for (host, n) in Dictionary(grouping: actions, by: \.host).mapValues(\.count) {
-            guard let h = context.hosts[host] else { continue }
-            let lanes = await h.widen(for: n)
-            context.progress.detail("\(lanes) libvirt connection\(lanes == 1 ? "" : "s") to \(host) for \(n) starts")
-        }
+        await context.hosts.widen(for: actions.map(\.host), "starts", progress: context.progress)
         let executor = Executor(context: context)
         let created = await concurrentResults(actions, limit: width) { a in
             try await context.progress.task(a.summary + " (paused)") {

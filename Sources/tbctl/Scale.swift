@@ -29,7 +29,7 @@ struct Scale: AsyncParsableCommand {
             }
             overrides[service] = .init(replicas: n, composeReplicas: replicas)
         }
-        let lock = try ProjectLock(path: project.workspace.path("lock"), command: "scale")
+        let lock = try project.lock(for: "scale")
         defer { withExtendedLifetime(lock) {} }
         let state = try project.generate(overrides: overrides)
         try project.workspace.writeJSON(overrides, "scale.json")

@@ -356,11 +356,7 @@ public struct Snapshots: Sendable {
     /// The domains of a host are looked up over several connections to it (`widen(for:)`), so
     /// that ten snapshots run together, not five and five.
     func resolve(_ guests: [TestbedState.Guest], _ hosts: HostSet) async throws -> [Target] {
-        for (name, gs) in Dictionary(grouping: guests, by: \.host) {
-            guard let h = hosts[name] else { continue }
-            let n = await h.widen(for: gs.count)
-            progress.detail("\(n) libvirt connection\(n == 1 ? "" : "s") to \(name) for \(gs.count) guests")
-        }
+        await hosts.widen(for: guests.map(\.host), "guests", progress: progress)
         let found = await each(guests) { g -> Target in
             guard let host = hosts[g.host] else { throw TBError(.internalError, "host \(g.host) is not connected") }
             guard let dom = try await host.lane().domain(named: g.domain) else {
