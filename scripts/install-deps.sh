@@ -22,6 +22,11 @@ PKGS=(
   fdisk kmod bc gzip
   # test harness (tests/harness/fakehosts.sh: nsenter/unshare/flock, txcsum-off.py)
   util-linux python3 procps
+  # real-distribution image (images/build-debian-image.sh)
+  debootstrap
+  # tests with the tools users use: packet captures, a terminal for `console`, Prometheus,
+  # a headless browser for the dashboard; benches against OpenSSH loops and Ansible
+  tcpdump tmux prometheus chromium ansible-core hyperfine
 )
 
 if [ "${1:-}" = --list ]; then printf '%s\n' "${PKGS[@]}"; exit 0; fi
@@ -41,11 +46,15 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 LOG=$(mktemp /tmp/install-deps.XXXXXX.log)
 # keep package scripts from starting daemons (no systemd here; test-env.sh starts them)
+# (POLICY_RC_D is only for tests/scripts/install-deps-test.sh.)
+POLICY=${POLICY_RC_D:-/usr/sbin/policy-rc.d}
 made_policy=0
-if [ ! -e /usr/sbin/policy-rc.d ]; then
-  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d; chmod 755 /usr/sbin/policy-rc.d; made_policy=1
+if [ ! -e "$POLICY" ]; then
+  printf '#!/bin/sh\nexit 101\n' > "$POLICY"; chmod 755 "$POLICY"; made_policy=1
 fi
-cleanup() { [ $made_policy = 1 ] && rm -f /usr/sbin/policy-rc.d; }
+# The trap keeps the script's own exit status: a test that is false as its last command
+# (policy-rc.d was already there) must not become the status under `set -e`.
+cleanup() { local rc=$?; if [ $made_policy = 1 ]; then rm -f "$POLICY"; fi; exit $rc; }
 trap cleanup EXIT
 
 t0=$(date +%s)

@@ -5,6 +5,7 @@
 # on real QEMU (TCG) guests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash tests/scripts/install-deps-test.sh
 bash scripts/test-env.sh up
 # The e2e tests drive the real CLI: build it first so they find it.
 swift build --product tbctl
@@ -12,4 +13,6 @@ if [ $# -gt 0 ]; then exec swift test "$@"; fi
 # Unit tests first, then the end-to-end tests on their own: guests booting under TCG would
 # otherwise compete with the unit tests for the two cores.
 swift test --skip E2ETests
-swift test --filter E2ETests
+# One e2e run per machine at a time: the labs have fixed project names and the simulated hosts
+# fixed addresses, so two checkouts testing at once would drive the same guests.
+flock /tmp/tbctl-e2e.lock swift test --filter E2ETests
