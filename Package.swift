@@ -36,13 +36,16 @@ let package = Package(
         .target(name: "Libvirt", dependencies: ["CLibvirt", "Core"]),
         .target(name: "SSH", dependencies: ["CLibSSH2", "Core"]),
         .target(name: "OVS", dependencies: ["Core"]),
-        .target(name: "Hosts", dependencies: ["Libvirt", "SSH", "OVS", "Plan", "TestbedState", "Core"]),
+        .target(name: "Hosts", dependencies: ["Libvirt", "SSH", "OVS", "Plan", "Metrics", "TestbedState", "Core"]),
         // 3. plan: state vs what each host really has.  4. apply: make it so.
         .target(name: "Plan", dependencies: ["TestbedState", "OVS", "Core"]),
         .target(name: "Apply", dependencies: ["Plan", "Hosts", "Artefacts", "TestbedState", "Core"]),
 
+        // Observe: libvirt's bulk statistics + tbctl's own facts -> Prometheus text (pure).
+        .target(name: "Metrics", dependencies: ["TestbedState", "Core"]),
+
         .executableTarget(name: "tbctl", dependencies: [
-            "Project", "Compose", "Compiler", "Artefacts", "TestbedState", "Plan", "Apply", "Hosts", "Core",
+            "Project", "Compose", "Compiler", "Artefacts", "TestbedState", "Plan", "Apply", "Hosts", "Metrics", "Core",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -64,6 +67,7 @@ let package = Package(
         .testTarget(name: "E2ETests", dependencies: ["Libvirt", "SSH", "TestbedState", "Project", "Apply", "Core"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "PlanTests", dependencies: ["Plan", "OVS", "Compiler", "Compose", "TestbedState", "Core", "TestSupport"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Hosts", "TestbedState", "Core", "TestSupport"]),
         .testTarget(name: "ApplyTests", dependencies: ["Apply", "Plan", "Compiler", "Compose", "TestbedState", "Core", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

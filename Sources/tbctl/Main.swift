@@ -49,7 +49,8 @@ struct Tbctl: AsyncParsableCommand {
               tbctl down                  remove guests and networks (images stay cached)
             """,
         subcommands: [GenerateArtefacts.self, Validate.self, Show.self, Plan.self, Up.self, Status.self,
-                      Exec.self, SSHCommand.self, SSHConfigCommand.self, SnapshotCommand.self, Scale.self, Down.self])
+                      Exec.self, SSHCommand.self, SSHConfigCommand.self, SnapshotCommand.self, Scale.self, Down.self,
+                      MetricsCommand.self])
 }
 
 /// Options every command that reads a project takes.

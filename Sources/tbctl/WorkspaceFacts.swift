@@ -1,0 +1,24 @@
+import Apply
+import Foundation
+import Metrics
+import TestbedState
+
+/// What `metrics` and `serve` read of the project besides the hosts: the compiled state and
+/// the snapshot record, read again at every scrape (so an `up`, `scale` or `snapshot` run
+/// meanwhile shows at the next one).
+struct WorkspaceFacts: Sendable {
+    let workspace: Workspace
+
+    func state() throws -> TestbedState { try TestbedState.load(from: workspace.stateFile) }
+
+    func snapshots() throws -> SnapshotRecord { try SnapshotStore(workspace).load() }
+
+    func facts() throws -> TestbedFacts {
+        let iso = ISO8601DateFormatter()
+        let snaps = try snapshots().snapshots.map {
+            TestbedFacts.Snapshot(name: $0.name, kind: $0.kind.rawValue,
+                                  created: iso.date(from: $0.createdAt)?.timeIntervalSince1970, guests: $0.guests.count)
+        }
+        return TestbedFacts(snapshots: snaps)
+    }
+}
