@@ -12,6 +12,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // HTTP for `tbctl serve`: no dependencies of its own, ~40 s to build (docs/serve.md).
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
     ],
     targets: [
         // C libraries, used through small shims.
@@ -43,9 +45,14 @@ let package = Package(
 
         // Observe: libvirt's bulk statistics + tbctl's own facts -> Prometheus text (pure).
         .target(name: "Metrics", dependencies: ["TestbedState", "Core"]),
+        // `tbctl serve`: /metrics, the JSON API and the page (embedded), over a sampler.
+        .target(name: "Server", dependencies: ["Metrics", "TestbedState", "Core",
+                                               .product(name: "FlyingFox", package: "FlyingFox")],
+                resources: [.embedInCode("Page/index.html"), .embedInCode("Page/app.js"),
+                            .embedInCode("Page/app.css"), .embedInCode("Page/favicon.svg")]),
 
         .executableTarget(name: "tbctl", dependencies: [
-            "Project", "Compose", "Compiler", "Artefacts", "TestbedState", "Plan", "Apply", "Hosts", "Metrics", "Core",
+            "Project", "Compose", "Compiler", "Artefacts", "TestbedState", "Plan", "Apply", "Hosts", "Metrics", "Server", "Core",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -68,6 +75,7 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "PlanTests", dependencies: ["Plan", "OVS", "Compiler", "Compose", "TestbedState", "Core", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Hosts", "TestbedState", "Core", "TestSupport"]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "Metrics", "TestbedState", "Core", "TestSupport"]),
         .testTarget(name: "ApplyTests", dependencies: ["Apply", "Plan", "Compiler", "Compose", "TestbedState", "Core", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

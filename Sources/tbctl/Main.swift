@@ -50,7 +50,7 @@ struct Tbctl: AsyncParsableCommand {
             """,
         subcommands: [GenerateArtefacts.self, Validate.self, Show.self, Plan.self, Up.self, Status.self,
                       Exec.self, SSHCommand.self, SSHConfigCommand.self, SnapshotCommand.self, Scale.self, Down.self,
-                      MetricsCommand.self])
+                      MetricsCommand.self, Serve.self])
 }
 
 /// Options every command that reads a project takes.

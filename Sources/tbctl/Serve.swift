@@ -1,0 +1,87 @@
+import ArgumentParser
+import Core
+import Dispatch
+import Foundation
+import Hosts
+import Metrics
+import Server
+import TestbedState
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the testbed: /metrics for Prometheus, a JSON API and a live page for people.",
+        discussion: """
+            Samples every host's libvirt every --interval seconds (one bulk statistics call per \
+            host) and serves, from this one process:
+              /               a page: hosts, guests and their states, addresses, services, \
+            networks and tunnels, snapshots, runs with their logs, live CPU and traffic charts
+              /metrics        the text of `tbctl metrics`, for Prometheus to scrape
+              /api/v1/...     JSON: testbed, guests, snapshots, charts, live events \
+            (docs/openapi.yaml)
+
+            The page needs nothing from the Internet: it is compiled into tbctl.
+
+            Listening on anything but loopback (127.0.0.1, ::1) needs --token: every request \
+            but the page's own files must then carry `Authorization: Bearer TOKEN`; the page \
+            asks for it once (or take http://HOST:PORT/#token=TOKEN) and keeps it.
+
+            Examples:
+              tbctl serve                                   http://127.0.0.1:8080/
+              tbctl serve --listen 0.0.0.0:9100 --token "$(cat token)"
+            Stop it with Ctrl-C.
+            """)
+
+    @OptionGroup var options: ProjectOptions
+    @Option(help: ArgumentHelp("Address and port to listen on (port 0: any free port, printed).", valueName: "host:port"))
+    var listen = "127.0.0.1:8080"
+    @Option(help: "Require this bearer token on the API and /metrics (needed to listen beyond loopback).")
+    var token: String?
+    @Flag(help: "Allow starting and cancelling runs through the API (read-only without it).")
+    var allowWrite = false
+    @Option(help: "Seconds between two samples of every host (1-60).")
+    var interval = 2
+
+    func validate() throws {
+        let address: ListenAddress
+        do { address = try ListenAddress(parsing: listen) } catch let e as TBError { throw ValidationError(e.message) }
+        if !address.isLoopback && (token ?? "").isEmpty {
+            throw ValidationError("listening on \(address) lets other machines in: give --token (or listen on 127.0.0.1)")
+        }
+        guard (1...60).contains(interval) else { throw ValidationError("--interval must be 1 to 60 seconds") }
+        if allowWrite {
+            throw ValidationError("--allow-write enables starting and cancelling runs, and this build has no run records yet (tbctl run)")
+        }
+    }
+
+    func run() async throws {
+        let facts = WorkspaceFacts(workspace: Workspace(composeFile: options.file))
+        let state = try facts.state()
+        let source = LiveStatsSource(knownHosts: facts.workspace.knownHosts)
+        let sampler = Sampler(scraper: Scraper(source: source), source: facts, interval: .seconds(interval))
+        let server = try WatchServer(options: .init(listen: try ListenAddress(parsing: listen), token: token, allowWrite: allowWrite),
+                                     sampler: sampler, testbed: facts, runs: nil)
+        let guests = state.userGuests.count, hosts = state.hosts.count
+        let task = Task {
+            try await server.run { address in
+                // Unbuffered: a script (or test) that started us reads the address at once.
+                let line = "tbctl serve: http://\(address)/ (testbed \(state.project): \(guests) guest\(guests == 1 ? "" : "s") on \(hosts) host\(hosts == 1 ? "" : "s"))\n"
+                FileHandle.standardOutput.write(Data(line.utf8))
+            }
+        }
+        let stop = Self.onSignals([SIGINT, SIGTERM]) { task.cancel() }
+        defer { stop.forEach { $0.cancel() } }
+        do { try await task.value } catch is CancellationError {}
+        await source.closeAll()
+    }
+
+    /// Ctrl-C or SIGTERM stops serving: the listener closes and the command exits 0.
+    static func onSignals(_ signals: [Int32], _ action: @escaping @Sendable () -> Void) -> [any DispatchSourceSignal] {
+        signals.map { sig in
+            signal(sig, SIG_IGN)
+            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            s.setEventHandler(handler: action)
+            s.resume()
+            return s
+        }
+    }
+}
