@@ -79,8 +79,9 @@ if [ "$only" != test ]; then
     cleanup() { [ "$keep" = 1 ] || tb down --purge > "$d/down.log" 2>&1 || cat "$d/down.log"; kill "${serve:-0}" 2>/dev/null || true; }
     trap cleanup EXIT
     tb up > "$d/up.log" 2>&1 || { tail -n 20 "$d/up.log"; exit 1; }
+    sleep 30   # let the guests finish booting: the numbers are the scrape, not boot noise
     doms=$(for i in $(seq 0 9); do printf 'watchbench-node-%s ' "$i"; done)
-    tb serve --listen 127.0.0.1:0 > "$d/serve.out" 2> "$d/serve.err" & serve=$!
+    "$TBCTL" serve -f "$d/testbed.yaml" --listen 127.0.0.1:0 > "$d/serve.out" 2> "$d/serve.err" & serve=$!
     for _ in $(seq 50); do grep -q http "$d/serve.out" && break; sleep 0.1; done
     url=$(grep -o 'http://[^ ]*' "$d/serve.out")metrics
     hyperfine -N --warmup 3 --runs "$runs" --export-json "$d/hyperfine.json" \
