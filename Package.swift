@@ -47,7 +47,8 @@ let package = Package(
         .target(name: "Metrics", dependencies: ["TestbedState", "Core"]),
         // `tbctl serve`: /metrics, the JSON API and the page (embedded), over a sampler.
         .target(name: "Server", dependencies: ["Metrics", "TestbedState", "Core",
-                                               .product(name: "FlyingFox", package: "FlyingFox")],
+                                               .product(name: "FlyingFox", package: "FlyingFox"),
+                                               .product(name: "FlyingSocks", package: "FlyingFox")],
                 resources: [.embedInCode("Page/index.html"), .embedInCode("Page/app.js"),
                             .embedInCode("Page/app.css"), .embedInCode("Page/favicon.svg")]),
 
