@@ -1,22 +1,11 @@
 import TestbedState
 
-/// Finds the testbed's guest behind a libvirt domain and the network behind a NIC, and gives
+/// Finds the network behind a guest's NIC, and gives
 /// the labels every per-guest series carries: testbed, guest, service, host.
 struct GuestIndex {
     let state: TestbedState
-    private let byDomain: [String: TestbedState.Guest]
 
-    init(_ state: TestbedState) {
-        self.state = state
-        byDomain = Dictionary(state.guests.map { ($0.domain, $0) }, uniquingKeysWith: { a, _ in a })
-    }
-
-    /// The guest a domain of `host` is, or nil for a domain that is not the project's, or that
-    /// the state places on another host (left over from an earlier placement).
-    func guest(domain: String, host: String) -> TestbedState.Guest? {
-        guard let g = byDomain[domain], g.host == host else { return nil }
-        return g
-    }
+    init(_ state: TestbedState) { self.state = state }
 
     func labels(_ g: TestbedState.Guest) -> [MetricFamily.Label] {
         [.init("testbed", state.project), .init("guest", g.name), .init("service", g.role.service ?? ""), .init("host", g.host)]

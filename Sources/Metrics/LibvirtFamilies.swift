@@ -9,11 +9,10 @@ enum LibvirtFamilies {
 
     static func build(_ obs: Observation, _ index: GuestIndex) -> [MetricFamily] {
         var f = Families()
-        for host in obs.hosts {
-            for d in host.domains ?? [] {
-                guard let g = index.guest(domain: d.domain, host: host.name) else { continue }
-                add(d, index.labels(g), to: &f, network: { index.network(of: $0, guest: g) })
-            }
+        // In the state's order (hosts, then guests), whatever order libvirt listed them in.
+        for g in index.state.guests {
+            guard let d = obs.domain(g.domain, on: g.host) else { continue }
+            add(d, index.labels(g), to: &f, network: { index.network(of: $0, guest: g) })
         }
         return f.all
     }

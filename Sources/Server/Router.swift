@@ -20,6 +20,7 @@ struct Router: Sendable {
     }
 
     var access: Access
+    var log: (@Sendable (String) -> Void)?
     private var routes: [Route] = []
 
     init(access: Access) { self.access = access }
@@ -30,6 +31,15 @@ struct Router: Sendable {
     }
 
     func handle(_ http: HTTPRequest) async -> HTTPResponse {
+        guard let log else { return await answer(http) }
+        let t0 = ContinuousClock.now
+        let r = await answer(http)
+        let ms = (ContinuousClock.now - t0).components
+        log("\(http.method.rawValue) \(http.path) \(r.statusCode.code) \(ms.seconds * 1000 + ms.attoseconds / 1_000_000_000_000_000) ms")
+        return r
+    }
+
+    private func answer(_ http: HTTPRequest) async -> HTTPResponse {
         let segments = http.path.split(separator: "/")
         let matching = routes.compactMap { r in Self.match(r.pattern, segments).map { (r, $0) } }
         guard !matching.isEmpty else { return Reply.error(.notFound, "no such endpoint: \(http.path)") }

@@ -10,8 +10,10 @@ public struct WatchServer: Sendable {
         public var listen: ListenAddress
         public var token: String?
         public var allowWrite: Bool
-        public init(listen: ListenAddress, token: String?, allowWrite: Bool) {
-            self.listen = listen; self.token = token; self.allowWrite = allowWrite
+        /// Gets a line per request answered (method, path, status, milliseconds).
+        public var requestLog: (@Sendable (String) -> Void)?
+        public init(listen: ListenAddress, token: String?, allowWrite: Bool, requestLog: (@Sendable (String) -> Void)? = nil) {
+            self.listen = listen; self.token = token; self.allowWrite = allowWrite; self.requestLog = requestLog
         }
     }
 
@@ -26,6 +28,7 @@ public struct WatchServer: Sendable {
         self.options = options
         self.sampler = sampler
         var router = Router(access: Access(token: options.token.flatMap { $0.isEmpty ? nil : $0 }, allowWrite: options.allowWrite))
+        router.log = options.requestLog
         TestbedRoutes(sampler: sampler, testbed: testbed, runs: runs).register(&router)
         if let runs {
             RunRoutes(runs: runs, sampler: sampler).register(&router)

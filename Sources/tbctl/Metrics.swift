@@ -35,7 +35,12 @@ struct MetricsCommand: AsyncParsableCommand {
         await source.closeAll()
         let families = Collector.families(state: state, observation: observation, facts: try facts.facts(),
                                           scrapeSeconds: Date().timeIntervalSince(t0))
-        for h in observation.hosts where !h.up { FileHandle.standardError.write(Data("host \(h.name): \(h.error ?? "no answer")\n".utf8)) }
+        for h in observation.hosts {
+            let line = h.up ? "host \(h.name): \(h.domains?.count ?? 0) domains in \(String(format: "%.3f", h.seconds)) s"
+                : "host \(h.name): \(h.error ?? "no answer")"
+            // A host that did not answer is always said; the others with --verbose.
+            if !h.up || options.verbose { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+        }
         if json { return try printJSON(Exposition.merged(families).filter { !$0.samples.isEmpty }.map(JSONFamily.init)) }
         print(Exposition.render(families), terminator: "")
     }

@@ -25,6 +25,8 @@ struct Serve: AsyncParsableCommand {
             but the page's own files must then carry `Authorization: Bearer TOKEN`; the page \
             asks for it once (or take http://HOST:PORT/#token=TOKEN) and keeps it.
 
+            With --verbose every request is logged on stderr (method, path, status, time).
+
             Examples:
               tbctl serve                                   http://127.0.0.1:8080/
               tbctl serve --listen 0.0.0.0:9100 --token "$(cat token)"
@@ -57,8 +59,11 @@ struct Serve: AsyncParsableCommand {
         let facts = WorkspaceFacts(workspace: Workspace(composeFile: options.file))
         let state = try facts.state()
         let source = LiveStatsSource(knownHosts: facts.workspace.knownHosts)
-        let sampler = Sampler(scraper: Scraper(source: source), source: facts, interval: .seconds(interval))
-        let server = try WatchServer(options: .init(listen: try ListenAddress(parsing: listen), token: token, allowWrite: allowWrite),
+        // A host slower than 5 s is shown down rather than holding every sample up.
+        let sampler = Sampler(scraper: Scraper(source: source, timeout: .seconds(5)), source: facts, interval: .seconds(interval))
+        let log: (@Sendable (String) -> Void)? = options.verbose ? { @Sendable line in FileHandle.standardError.write(Data((line + "\n").utf8)) } : nil
+        let server = try WatchServer(options: .init(listen: try ListenAddress(parsing: listen), token: token, allowWrite: allowWrite,
+                                                    requestLog: log),
                                      sampler: sampler, testbed: facts, runs: nil)
         let guests = state.userGuests.count, hosts = state.hosts.count
         let task = Task {

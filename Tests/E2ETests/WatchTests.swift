@@ -30,6 +30,7 @@ extension E2E {
         try await apiMatchesTheOpenAPIFile(base)
         try await pageShowsGuestsAndAStoppedGuest(lab, base)
         try await survivesAThousandConcurrentRequests(base, pid: serve.pid)
+        try await aHostThatDoesNotAnswerIsDownNotAFailedScrape(lab, base)
 
         #expect(serve.stop() == 0, "serve exits 0 on SIGTERM")
         #expect(try await lab.tbctl("down", "--purge").status == 0)
@@ -106,6 +107,36 @@ extension E2E {
                                               eval: states, screenshot: shots + "/dashboard-stopped.png")
         #expect(stopped.status == 0, "\(stopped.stderr)")
         #expect(stopped.stdout.contains("a=running b=running web-0=shutoff"), "\(stopped.stdout)")
+    }
+
+    /// h1's link cut: /metrics still answers, with `tbctl_host_up{host="h1"} 0`, and so does
+    /// `tbctl metrics` (exit 0, the reason on stderr); with the link back, h1 is up again.
+    private func aHostThatDoesNotAnswerIsDownNotAFailedScrape(_ lab: TestLab, _ base: String) async throws {
+        let down = #"tbctl_host_up{testbed="e2ewatch",host="h1"} 0"#, up = #"tbctl_host_up{testbed="e2ewatch",host="h1"} 1"#
+        _ = try await Subprocess.run(["ip", "link", "set", "mh-h1-r", "down"])
+        let served = try await metrics(base, containing: down, within: 60)
+        #expect(served.contains(down), "\(served)")
+        #expect(served.contains(#"tbctl_host_up{testbed="e2ewatch",host="main"} 1"#))
+        #expect(served.contains(#"tbctl_guests{testbed="e2ewatch",host="h1",state="unknown"} 1"#), "\(served)")
+        let testbed = try await curl(base + "api/v1/testbed")
+        #expect(testbed.contains(#""name":"h1","up":false"#), "\(testbed)")
+        let once = try await lab.tbctl("metrics")
+        #expect(once.status == 0 && once.stdout.contains(down) && once.stderr.contains("host h1"), "\(once.stderr)")
+        _ = try await Subprocess.run(["ip", "link", "set", "mh-h1-r", "up"])
+        let back = try await metrics(base, containing: up, within: 90)
+        #expect(back.contains(up), "h1 did not come back: \(back)")
+    }
+
+    /// /metrics, read until it contains `text` or `seconds` passed.
+    private func metrics(_ base: String, containing text: String, within seconds: Int) async throws -> String {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        var last = ""
+        while ContinuousClock.now < deadline {
+            last = try await curl(base + "metrics")
+            if last.contains(text) { return last }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        return last
     }
 
     /// 1,000 API requests in flight at once: every one answered 200, and the server's memory
