@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "E2ETests", dependencies: ["Libvirt", "SSH", "TestbedState", "Project", "Apply", "Core"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "PlanTests", dependencies: ["Plan", "OVS", "Compiler", "Compose", "TestbedState", "Core", "TestSupport"]),
-        .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Hosts", "TestbedState", "Core", "TestSupport"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Hosts", "Compose", "TestbedState", "Core", "TestSupport"]),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Metrics", "TestbedState", "Core", "TestSupport"]),
         .testTarget(name: "ApplyTests", dependencies: ["Apply", "Plan", "Compiler", "Compose", "TestbedState", "Core", "TestSupport"]),
     ],

@@ -57,49 +57,79 @@ public final class InterfaceMACCache: Sendable {
 /// Domain statistics of the testbed's hosts over connections kept open between scrapes (a
 /// new SSH + libvirt connection to a remote host costs most of a second). A connection that
 /// failed or died is dropped and opened again at the next scrape.
+///
+/// A call that timed out goes on in its thread (libvirt calls are not cancellable), and a
+/// libvirt connection must not be closed while a call on it is in flight: so a dropped
+/// connection is closed only once its last call returned, and `closeAll` leaves a connection
+/// with a call still hanging to the end of the process.
 public final class LiveStatsSource: StatsSource {
+    private final class Held: Sendable {
+        let task: Task<HostConnection, any Error>
+        /// Calls in flight, and whether the connection is no longer handed out.
+        let use = Locked((calls: 0, retired: false))
+        init(_ task: Task<HostConnection, any Error>) { self.task = task }
+    }
+
     private let knownHosts: String
-    private let connections = Locked([String: Task<HostConnection, any Error>]())
+    private let connections = Locked([String: Held]())
     private let macs = InterfaceMACCache()
 
     public init(knownHosts: String) { self.knownHosts = knownHosts }
 
     public func domainStats(of host: Host) async throws -> [DomainStats] {
-        let connection = try await connect(host)
+        let held = try await acquire(host)
+        defer { Task { await self.release(held) } }
+        let connection = try await held.task.value
         do {
             return try await connection.domainStats(macs: macs)
         } catch {
-            await drop(host.name)
+            retire(host.name, held)
             throw error
         }
     }
 
+    /// Closes every connection that has no call in flight; the others are retired (closed when
+    /// their call returns, or left to the process's end).
     public func closeAll() async {
         let all = connections.withLock { c in defer { c = [:] }; return Array(c.values) }
-        for t in all { await (try? await t.value)?.close() }
+        for held in all {
+            let idle = held.use.withLock { u in u.retired = true; return u.calls == 0 }
+            if idle { await (try? await held.task.value)?.close() }
+        }
     }
 
-    private func connect(_ host: Host) async throws -> HostConnection {
+    /// The host's connection, opened if needed (a dead one is retired and replaced), with a
+    /// call counted on it.
+    private func acquire(_ host: Host) async throws -> Held {
         let knownHosts = self.knownHosts
-        let task = connections.withLock { c in
-            if let t = c[host.name] { return t }
-            let t = Task { try await HostConnection.connect(host, knownHosts: knownHosts) }
-            c[host.name] = t
-            return t
+        let held = connections.withLock { c in
+            if let h = c[host.name] { h.use.withLock { $0.calls += 1 }; return h }
+            let h = Held(Task { try await HostConnection.connect(host, knownHosts: knownHosts) })
+            h.use.withLock { $0.calls += 1 }
+            c[host.name] = h
+            return h
         }
         do {
-            let connection = try await task.value
-            if await connection.libvirt.isAlive() { return connection }
-            await drop(host.name)
-            return try await connect(host)
+            let connection = try await held.task.value
+            if await connection.libvirt.isAlive() { return held }
         } catch {
-            connections.withLock { c in if c[host.name] == task { c[host.name] = nil } }
+            retire(host.name, held)
+            await release(held)
             throw error
         }
+        retire(host.name, held)
+        await release(held)
+        return try await acquire(host)
     }
 
-    private func drop(_ name: String) async {
-        guard let t = connections.withLock({ c in defer { c[name] = nil }; return c[name] }) else { return }
-        await (try? await t.value)?.close()
+    private func retire(_ name: String, _ held: Held) {
+        connections.withLock { c in if c[name] === held { c[name] = nil } }
+        held.use.withLock { $0.retired = true }
+    }
+
+    /// Ends a call; the last call on a retired connection closes it.
+    private func release(_ held: Held) async {
+        let close = held.use.withLock { u in u.calls -= 1; return u.retired && u.calls == 0 }
+        if close { await (try? await held.task.value)?.close() }
     }
 }

@@ -56,6 +56,13 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // Signals first: a SIGTERM while the server starts stops it too (exit 0).
+        let stopping = Locked<(requested: Bool, task: Task<Void, any Error>?)>((false, nil))
+        let stopRequested = ServeSignals.install([SIGINT, SIGTERM])
+        Task {
+            await stopRequested()
+            stopping.withLock { s in s.requested = true; s.task?.cancel() }
+        }
         let facts = WorkspaceFacts(workspace: Workspace(composeFile: options.file))
         let state = try facts.state()
         let source = LiveStatsSource(knownHosts: facts.workspace.knownHosts)
@@ -73,20 +80,34 @@ struct Serve: AsyncParsableCommand {
                 FileHandle.standardOutput.write(Data(line.utf8))
             }
         }
-        let stop = Self.onSignals([SIGINT, SIGTERM]) { task.cancel() }
-        defer { stop.forEach { $0.cancel() } }
-        do { try await task.value } catch is CancellationError {}
+        if stopping.withLock({ s in s.task = task; return s.requested }) { task.cancel() }
+        do { try await task.value } catch {
+            // Stopping closes the listener, which FlyingFox may report as a socket error.
+            if !stopping.withLock({ $0.requested }) { throw error }
+        }
         await source.closeAll()
     }
+}
 
-    /// Ctrl-C or SIGTERM stops serving: the listener closes and the command exits 0.
-    static func onSignals(_ signals: [Int32], _ action: @escaping @Sendable () -> Void) -> [any DispatchSourceSignal] {
-        signals.map { sig in
-            signal(sig, SIG_IGN)
-            let s = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            s.setEventHandler(handler: action)
-            s.resume()
-            return s
+/// Ctrl-C or SIGTERM stops serving: the listener closes and the command exits 0. The handler
+/// is installed with sigaction at once and only writes a byte to a pipe (async-signal-safe);
+/// a thread of the blocking pool reads it. (A DispatchSource needs the signal ignored first and
+/// installs its handler later, on its own thread: a SIGTERM in between was lost.)
+enum ServeSignals {
+    nonisolated(unsafe) private static var writeEnd: Int32 = -1
+
+    /// Returns a function that returns once one of `signals` arrived.
+    static func install(_ signals: [Int32]) -> @Sendable () async -> Void {
+        var fds: [Int32] = [-1, -1]
+        guard pipe(&fds) == 0 else { return { await withUnsafeContinuation { (_: UnsafeContinuation<Void, Never>) in } } }
+        writeEnd = fds[1]
+        for sig in signals {
+            signal(sig) { _ in
+                var byte: UInt8 = 1
+                _ = write(ServeSignals.writeEnd, &byte, 1)
+            }
         }
+        let readEnd = fds[0]
+        return { await blocking { var byte: UInt8 = 0; _ = read(readEnd, &byte, 1) } }
     }
 }

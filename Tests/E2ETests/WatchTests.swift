@@ -31,6 +31,7 @@ extension E2E {
         try await pageShowsGuestsAndAStoppedGuest(lab, base)
         try await survivesAThousandConcurrentRequests(base, pid: serve.pid)
         try await aHostThatDoesNotAnswerIsDownNotAFailedScrape(lab, base)
+        try await beyondLoopbackThePageTakesTheTokenOnce(lab)
 
         #expect(serve.stop() == 0, "serve exits 0 on SIGTERM")
         #expect(try await lab.tbctl("down", "--purge").status == 0)
@@ -125,6 +126,25 @@ extension E2E {
         _ = try await Subprocess.run(["ip", "link", "set", "mh-h1-r", "up"])
         let back = try await metrics(base, containing: up, within: 90)
         #expect(back.contains(up), "h1 did not come back: \(back)")
+    }
+
+    /// Listening on every address with a token: the API answers 401 without it, the page asks
+    /// for it, and opened once with `#token=` it loads, keeps the token and goes live (the event
+    /// stream authenticated by the cookie the page set).
+    private func beyondLoopbackThePageTakesTheTokenOnce(_ lab: TestLab) async throws {
+        let token = UUID().uuidString
+        let serve = try ServeProcess.start(lab, ["--listen", "0.0.0.0:0", "--token", token, "--interval", "1"])
+        defer { serve.stop() }
+        let base = try await serve.url().replacingOccurrences(of: "//0.0.0.0:", with: "//127.0.0.1:")
+        #expect(try await curlAnswer(base + "api/v1/testbed").status == 401)
+        let asks = try await Chromium.open(base, until: #"!document.getElementById("login").hidden"#,
+                                           eval: #"document.querySelectorAll("tr.guest").length"#, screenshot: Artefacts.dir + "/dashboard-login.png")
+        #expect(asks.status == 0 && asks.stdout.hasPrefix("0"), "\(asks.stdout)\(asks.stderr)")
+        let opened = try await Chromium.open(base + "#token=" + token,
+                                             until: #"document.body.dataset.loaded && document.getElementById("live").textContent === "live""#,
+                                             eval: #"document.querySelectorAll("tr.guest").length + " " + (location.hash === "")"#,
+                                             screenshot: Artefacts.dir + "/dashboard-token.png")
+        #expect(opened.status == 0 && opened.stdout.contains("3 true"), "\(opened.stdout)\(opened.stderr)")
     }
 
     /// /metrics, read until it contains `text` or `seconds` passed.

@@ -99,9 +99,11 @@ def main():
                 port = int(m.group(1))
             elif line == "" and browser.poll() is not None:
                 raise RuntimeError("chromium exited before it listened")
-        req = urllib.request.Request(f"http://127.0.0.1:{port}/json/new?{a['url']}", method="PUT")
+        # A blank tab, then navigate: /json/new would drop the URL's #fragment (#token=...).
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/json/new?about:blank", method="PUT")
         target = json.load(urllib.request.urlopen(req, timeout=10))
         ws = Socket(target["webSocketDebuggerUrl"])
+        ws.send("Page.navigate", url=a["url"])
         ok = False
         deadline = time.time() + a["timeout"]
         while time.time() < deadline:
