@@ -3,6 +3,7 @@ import Foundation
 import Hosts
 import Plan
 import TestbedState
+import Workspace
 
 /// Everything an action needs: the state, live host connections, the workspace's files,
 /// progress output and the record of what has been done (saved as it changes, so a killed

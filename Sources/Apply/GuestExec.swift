@@ -4,6 +4,7 @@ import Hosts
 import Libvirt
 import SSH
 import TestbedState
+import Workspace
 
 /// `tbctl exec`: one command on many guests at once, each over its own SSH session (guests on
 /// remote hosts through that host's session), its output streamed as it arrives.

@@ -1,8 +1,8 @@
-import Artefacts
 import Core
 import Hosts
 import Plan
 import TestbedState
+import Vocabulary
 
 /// The small XML documents tbctl gives libvirt besides domains (those are artefacts).
 enum LibvirtXML {
@@ -49,11 +49,11 @@ enum LibvirtXML {
 extension LibvirtXML {
     /// A qcow2 overlay: `compat 1.1` (libvirt otherwise writes the 0.10 format) and an explicit
     /// backing format (never probed: probing a raw image is a known security hole).
-    static func overlay(name: String, capacity: Int64, backingPath: String, backingFormat: String) -> String {
+    static func overlay(name: String, capacity: Int64, backingPath: String, backingFormat: ImageFormat) -> String {
         """
         <volume><name>\(esc(name))</name><capacity unit='bytes'>\(capacity)</capacity>
         <target><format type='qcow2'/><compat>1.1</compat></target>
-        <backingStore><path>\(esc(backingPath))</path><format type='\(esc(backingFormat))'/></backingStore></volume>
+        <backingStore><path>\(esc(backingPath))</path><format type='\(backingFormat.rawValue)'/></backingStore></volume>
         """
     }
 }

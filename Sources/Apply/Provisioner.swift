@@ -3,6 +3,7 @@ import Foundation
 import Hosts
 import Plan
 import TestbedState
+import Workspace
 
 /// `plan`, `up` and `down` for a compiled testbed.
 public struct Provisioner: Sendable {

@@ -2,6 +2,7 @@ import Core
 import Foundation
 import Hosts
 import TestbedState
+import Workspace
 
 extension Provisioner {
     /// Removes the project from the hosts that left the compose file (everything, as `down

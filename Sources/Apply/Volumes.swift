@@ -3,6 +3,7 @@ import Foundation
 import Hosts
 import Libvirt
 import TestbedState
+import Vocabulary
 
 extension Executor {
     func pool(_ host: HostConnection) async throws -> StoragePool {
@@ -40,7 +41,7 @@ extension Executor {
     }
 
     /// A qcow2 overlay whose backing file is `backing` in the same pool: a linked clone, no copy.
-    func createOverlay(_ name: String, backing: String, format: String, capacity: Int64?,
+    func createOverlay(_ name: String, backing: String, format: ImageFormat, capacity: Int64?,
                        on host: HostConnection) async throws {
         let pool = try await pool(host)
         try await deleteVolume(name, in: pool)

@@ -64,13 +64,13 @@ public final class StorageVolume: LibvirtObject, @unchecked Sendable {
         let capacityElement = capacity.map { "  <capacity unit='bytes'>\($0)</capacity>\n" } ?? ""
         return """
         <volume>
-          <name>\(xmlEscaped(name))</name>
+          <name>\(XMLEscape.text(name))</name>
         \(capacityElement)  <target>
             <format type='qcow2'/>
             <compat>1.1</compat>
           </target>
           <backingStore>
-            <path>\(xmlEscaped(backingPath))</path>
+            <path>\(XMLEscape.text(backingPath))</path>
             <format type='qcow2'/>
           </backingStore>
         </volume>

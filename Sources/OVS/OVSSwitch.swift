@@ -1,4 +1,5 @@
 import Core
+import OVSModel
 
 /// Open vSwitch on one host, driven through ovs-vsctl on a `CommandRunner` (local subprocess
 /// or SSH exec), so the same code serves the master and remote hosts.

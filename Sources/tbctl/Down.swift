@@ -2,6 +2,7 @@ import Apply
 import ArgumentParser
 import Project
 import TestbedState
+import Workspace
 
 struct Down: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -2,6 +2,7 @@ import Apply
 import ArgumentParser
 import Foundation
 import TestbedState
+import Workspace
 
 struct SnapshotCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -3,6 +3,7 @@ import ArgumentParser
 import Plan
 import Project
 import TestbedState
+import Workspace
 
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -3,6 +3,7 @@ import Foundation
 import Hosts
 import Libvirt
 import TestbedState
+import Workspace
 
 /// `tbctl snapshot create|restore|list|delete`: libvirt internal snapshots (disk and memory in
 /// each guest's qcow2 overlay), taken on the host of each guest through its HostConnection, so
