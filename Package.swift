@@ -48,15 +48,19 @@ let package = Package(
         .target(name: "Libvirt", dependencies: ["CLibvirt", "Core"]),
         .target(name: "SSH", dependencies: ["CLibSSH2", "Core"]),
         .target(name: "OVS", dependencies: ["OVSModel", "Core", "Vocabulary"]),
-        .target(name: "Hosts", dependencies: ["Libvirt", "SSH", "OVS", "Plan", "TestbedState", "Core"]),
+        // The seam: a protocol in front of each external system (Hypervisor and its handles,
+        // VirtualSwitch, GuestSession, HostConnection) and the logic written against them.
+        // LiveHosts is the real implementation; Tests/HostFakes an in-memory one.
+        .target(name: "Hosts", dependencies: ["Plan", "OVSModel", "TestbedState", "Core", "Vocabulary"]),
+        .target(name: "LiveHosts", dependencies: [
+            "Hosts", "Libvirt", "SSH", "OVS", "OVSModel", "Plan", "TestbedState", "Core", "Vocabulary",
+        ]),
         // 3. plan: state vs what each host really has.  4. apply: make it so.
         .target(name: "Plan", dependencies: ["TestbedState", "OVSModel", "Core"]),
-        .target(name: "Apply", dependencies: [
-            "Plan", "Hosts", "TestbedState", "Workspace", "Core", "Vocabulary", "Libvirt", "SSH", "OVS",
-        ]),
+        .target(name: "Apply", dependencies: ["Plan", "Hosts", "OVSModel", "TestbedState", "Workspace", "Core", "Vocabulary"]),
 
         .executableTarget(name: "tbctl", dependencies: [
-            "Project", "Compose", "TestbedState", "Workspace", "Plan", "Apply", "Core",
+            "Project", "Compose", "TestbedState", "Workspace", "Plan", "Apply", "LiveHosts", "Core",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -79,8 +83,12 @@ let package = Package(
         .testTarget(name: "E2ETests", dependencies: ["Libvirt", "SSH", "TestbedState", "Workspace", "Project", "Apply", "Core"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "PlanTests", dependencies: ["Plan", "OVSModel", "Compiler", "TestbedState", "TestSupport"]),
+        // In-memory hosts behind the Hosts protocols, with injectable faults, for Apply's tests.
+        .target(name: "HostFakes", dependencies: ["Hosts", "OVSModel", "Plan", "TestbedState", "Core", "Vocabulary"],
+                path: "Tests/HostFakes"),
         .testTarget(name: "ApplyTests", dependencies: [
-            "Apply", "Plan", "Compiler", "ComposeModel", "TestbedState", "Workspace", "Core", "TestSupport",
+            "Apply", "HostFakes", "Hosts", "Plan", "Artefacts", "Compiler", "ComposeModel", "TestbedState", "Workspace",
+            "Core", "TestSupport",
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -35,7 +35,7 @@ public final class ApplyContext: Sendable {
         }
     }
 
-    func host(_ name: String) throws -> HostConnection {
+    func host(_ name: String) throws -> any HostConnection {
         guard let h = hosts[name] else {
             throw hosts.failures[name] ?? TBError(.internalError, "host \(name) is not connected")
         }
