@@ -84,12 +84,12 @@ import Testing
         #expect(t.lab.host("main").widenedFor == 6)
     }
 
-    /// A stage runs at most `width` actions at once: each disk waits for a fourth to be in
-    /// flight with it, which never comes when the runner keeps to three.
+    /// A stage runs at most `width` actions at once: each disk waits (up to half a second) for a
+    /// third to be in flight with it, which never comes when the runner keeps to two.
     @Test func aStageKeepsToTheRunnersWidth() async throws {
-        let t = try Testbed { lab, dir in lab.guests = [Lab.guest("web", in: dir, replicas: 7)] }
+        let t = try Testbed { lab, dir in lab.guests = [Lab.guest("web", in: dir, replicas: 4)] }
         defer { t.remove() }
-        t.lab.inject(Fault(op: "pool.createOverlay", .barrier(count: 4, timeout: .milliseconds(300))))
+        t.lab.inject(Fault(op: "pool.createOverlay", .barrier(count: 3, timeout: .milliseconds(500))))
         let hosts = await HostSet.connect(t.state, via: t.lab)
         defer { Task { await hosts.closeAll() } }
         let context = try ApplyContext(state: t.state, workspace: t.workspace, hosts: hosts, progress: t.progress)
@@ -97,11 +97,11 @@ import Testing
         let planner = Planner(state: t.state, inventories: ["main": inventory], record: t.record,
                               artefacts: try ApplyContext.artefactDigests(t.state, t.workspace))
         var runner = StageRunner(context: context)
-        runner.width = 3
+        runner.width = 2
         let failures = try await runner.run(planner.plan())
         #expect(failures.isEmpty)
-        #expect(t.lab.maxConcurrent("pool.createOverlay") == 3)
-        #expect(t.lab.host("main").domains.values.filter { $0.state == .running }.count == 7)
+        #expect(t.lab.maxConcurrent("pool.createOverlay") == 2)
+        #expect(t.lab.host("main").domains.values.filter { $0.state == .running }.count == 4)
     }
 }
 
