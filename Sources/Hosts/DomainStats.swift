@@ -1,87 +1,33 @@
 import Core
-import Libvirt
 import Metrics
 import TestbedState
 
-extension HostConnection {
-    /// Every domain of the host with its statistics, from one bulk call (with the flag that
-    /// does not wait on a busy domain). NICs carry their MAC, read from the live XML of each
-    /// running domain once per start (`interfaceMACs` caches it by domain id), so each NIC's
-    /// counters are labelled with the testbed network it is on.
-    public func domainStats(macs: InterfaceMACCache) async throws -> [DomainStats] {
-        let records = try await libvirt.allDomainStats(.monitoring, nowait: true)
-        return try await concurrentMap(records) { r in
-            var stats = DomainStats(domain: r.name, numbers: r.numbers, strings: r.strings)
-            if let id = r.id, !stats.nics.isEmpty {
-                let map = try await macs.macs(host: self.name, domain: r.domain, id: id)
-                for i in stats.nics.indices { stats.nics[i].mac = map[stats.nics[i].device] }
-            }
-            return stats
-        }
-    }
-}
-
-/// Host device (tap) -> guest MAC of running domains. A domain's taps change only when it
-/// starts again, and then its id changes too: so the XML is read once per host, domain and id.
-public final class InterfaceMACCache: Sendable {
-    private let table = Locked([String: [String: String]]())
-
-    public init() {}
-
-    func macs(host: String, domain: Domain, id: Int) async throws -> [String: String] {
-        let key = "\(host)/\(domain.name)/\(id)"
-        if let known = table.withLock({ $0[key] }) { return known }
-        let map = Self.parse(try await domain.xml())
-        table.withLock { t in
-            t = t.filter { !$0.key.hasPrefix("\(host)/\(domain.name)/") }
-            t[key] = map
-        }
-        return map
-    }
-
-    /// `<interface …><mac address='…'/>…<target dev='vnet3'/>…</interface>` -> ["vnet3": mac].
-    static func parse(_ xml: String) -> [String: String] {
-        var out: [String: String] = [:]
-        for chunk in xml.components(separatedBy: "<interface ").dropFirst() {
-            let body = chunk.components(separatedBy: "</interface>")[0]
-            guard let macLine = body.range(of: "<mac ").map({ String(body[$0.lowerBound...].prefix { $0 != ">" }) }),
-                  let targetLine = body.range(of: "<target ").map({ String(body[$0.lowerBound...].prefix { $0 != ">" }) }),
-                  let mac = DomainMetadata.attribute("address", in: macLine),
-                  let dev = DomainMetadata.attribute("dev", in: targetLine) else { continue }
-            out[dev] = mac
-        }
-        return out
-    }
-}
-
 /// Domain statistics of the testbed's hosts over connections kept open between scrapes (a
-/// new SSH + libvirt connection to a remote host costs most of a second). A connection that
-/// failed or died is dropped and opened again at the next scrape.
+/// new SSH + libvirt connection to a remote host costs most of a second). A connection whose
+/// call failed is dropped and opened again at the next scrape.
 ///
 /// A call that timed out goes on in its thread (libvirt calls are not cancellable), and a
 /// libvirt connection must not be closed while a call on it is in flight: so a dropped
 /// connection is closed only once its last call returned, and `closeAll` leaves a connection
 /// with a call still hanging to the end of the process.
-public final class LiveStatsSource: StatsSource {
+public final class HostStatsSource: StatsSource {
     private final class Held: Sendable {
-        let task: Task<HostConnection, any Error>
+        let task: Task<any HostConnection, any Error>
         /// Calls in flight, and whether the connection is no longer handed out.
         let use = Locked((calls: 0, retired: false))
-        init(_ task: Task<HostConnection, any Error>) { self.task = task }
+        init(_ task: Task<any HostConnection, any Error>) { self.task = task }
     }
 
-    private let knownHosts: String
+    private let connector: any HostConnector
     private let connections = Locked([String: Held]())
-    private let macs = InterfaceMACCache()
 
-    public init(knownHosts: String) { self.knownHosts = knownHosts }
+    public init(connector: any HostConnector) { self.connector = connector }
 
     public func domainStats(of host: Host) async throws -> [DomainStats] {
-        let held = try await acquire(host)
+        let held = acquire(host)
         defer { Task { await self.release(held) } }
-        let connection = try await held.task.value
         do {
-            return try await connection.domainStats(macs: macs)
+            return try await held.task.value.libvirt.allDomainStats()
         } catch {
             retire(host.name, held)
             throw error
@@ -98,28 +44,15 @@ public final class LiveStatsSource: StatsSource {
         }
     }
 
-    /// The host's connection, opened if needed (a dead one is retired and replaced), with a
-    /// call counted on it.
-    private func acquire(_ host: Host) async throws -> Held {
-        let knownHosts = self.knownHosts
-        let held = connections.withLock { c in
-            if let h = c[host.name] { h.use.withLock { $0.calls += 1 }; return h }
-            let h = Held(Task { try await HostConnection.connect(host, knownHosts: knownHosts) })
-            h.use.withLock { $0.calls += 1 }
+    /// The host's connection (opened on first use), with a call counted on it.
+    private func acquire(_ host: Host) -> Held {
+        let connector = self.connector
+        return connections.withLock { c in
+            let h = c[host.name] ?? Held(Task { try await connector.connect(host) })
             c[host.name] = h
+            h.use.withLock { $0.calls += 1 }
             return h
         }
-        do {
-            let connection = try await held.task.value
-            if await connection.libvirt.isAlive() { return held }
-        } catch {
-            retire(host.name, held)
-            await release(held)
-            throw error
-        }
-        retire(host.name, held)
-        await release(held)
-        return try await acquire(host)
     }
 
     private func retire(_ name: String, _ held: Held) {

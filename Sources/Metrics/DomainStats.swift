@@ -11,6 +11,8 @@ public struct DomainStats: Sendable, Equatable {
         public var mac: String?
         public var rxBytes, rxPackets, rxErrors, rxDrops: Double?
         public var txBytes, txPackets, txErrors, txDrops: Double?
+
+        public init(index: Int, device: String, mac: String? = nil) { self.index = index; self.device = device; self.mac = mac }
     }
 
     public struct Disk: Sendable, Equatable {
@@ -53,9 +55,10 @@ public struct DomainStats: Sendable, Equatable {
             let p = "net.\(i)."
             // An interface without a host device (not started yet) has no name and no counters.
             guard let device = s[p + "name"] else { continue }
-            nics.append(NIC(index: i, device: device, mac: nil,
-                            rxBytes: n[p + "rx.bytes"], rxPackets: n[p + "rx.pkts"], rxErrors: n[p + "rx.errs"], rxDrops: n[p + "rx.drop"],
-                            txBytes: n[p + "tx.bytes"], txPackets: n[p + "tx.pkts"], txErrors: n[p + "tx.errs"], txDrops: n[p + "tx.drop"]))
+            var nic = NIC(index: i, device: device)
+            nic.rxBytes = n[p + "rx.bytes"]; nic.rxPackets = n[p + "rx.pkts"]; nic.rxErrors = n[p + "rx.errs"]; nic.rxDrops = n[p + "rx.drop"]
+            nic.txBytes = n[p + "tx.bytes"]; nic.txPackets = n[p + "tx.pkts"]; nic.txErrors = n[p + "tx.errs"]; nic.txDrops = n[p + "tx.drop"]
+            nics.append(nic)
         }
         for i in 0..<Int(n["block.count"] ?? 0) {
             let p = "block.\(i)."

@@ -3,6 +3,7 @@ import Foundation
 import Hosts
 import Metrics
 import TestbedState
+import Workspace
 
 struct MetricsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,7 +30,7 @@ struct MetricsCommand: AsyncParsableCommand {
     func run() async throws {
         let facts = WorkspaceFacts(workspace: Workspace(composeFile: options.file))
         let state = try facts.state()
-        let source = LiveStatsSource(knownHosts: facts.workspace.knownHosts)
+        let source = HostStatsSource(connector: facts.workspace.liveHosts)
         let t0 = Date()
         let observation = await Scraper(source: source).scrape(state.hosts)
         await source.closeAll()

@@ -6,6 +6,7 @@ import Hosts
 import Metrics
 import Server
 import TestbedState
+import Workspace
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -65,7 +66,7 @@ struct Serve: AsyncParsableCommand {
         }
         let facts = WorkspaceFacts(workspace: Workspace(composeFile: options.file))
         let state = try facts.state()
-        let source = LiveStatsSource(knownHosts: facts.workspace.knownHosts)
+        let source = HostStatsSource(connector: facts.workspace.liveHosts)
         // A host slower than 5 s is shown down rather than holding every sample up.
         let sampler = Sampler(scraper: Scraper(source: source, timeout: .seconds(5)), source: facts, interval: .seconds(interval))
         let log: (@Sendable (String) -> Void)? = options.verbose ? { @Sendable line in FileHandle.standardError.write(Data((line + "\n").utf8)) } : nil

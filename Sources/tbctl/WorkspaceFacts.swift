@@ -3,6 +3,7 @@ import Foundation
 import Metrics
 import Server
 import TestbedState
+import Workspace
 
 /// What `metrics` and `serve` read of the project besides the hosts: the compiled state and
 /// the snapshot record, read again at every scrape (so an `up`, `scale` or `snapshot` run
