@@ -10,7 +10,7 @@
 #
 # Needs root, libvirtd and OVS running (scripts/test-env.sh up), hyperfine, the demo image
 # (images/build-demo-image.sh) and a tbctl binary: TBCTL (default: build .build/debug/tbctl).
-# Part 2 brings up project `watchbench` (management 10.137.0.0/16, network 10.138.0.0/24) and
+# Part 2 brings up project `watchbench` (management 10.228.0.0/16, network 10.229.0.0/24) and
 # takes it down with --purge at the end (--keep leaves it up). Raw output: bench/out/metrics-<time>/.
 set -euo pipefail
 
@@ -38,13 +38,13 @@ compose() { # compose DIR PROJECT N HOSTLINE
     cat > "$1/testbed.yaml" <<YAML
 # bench/metrics-bench.sh: $3 linked clones of the demo image.
 project: $2
-management: {subnet: 10.137.0.0/16}
+management: {subnet: 10.228.0.0/16}
 hosts:
   main: $4
 images:
   demo: $image
 networks:
-  lan: {subnet: 10.138.0.0/24}
+  lan: {subnet: 10.229.0.0/24}
 guests:
   node:
     image: demo
