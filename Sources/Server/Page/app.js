@@ -12,9 +12,13 @@ function saveToken(t) {
   document.cookie = "tbctl_token=" + encodeURIComponent(t) + "; path=/; SameSite=Strict";
 }
 function token() { return localStorage.getItem("tbctl_token"); }
-if (location.hash.startsWith("#token=")) {
-  saveToken(decodeURIComponent(location.hash.slice(7)));
-  history.replaceState(null, "", location.pathname);
+// The address's #fragment: token=T (kept, then removed from the address bar), run=ID (that
+// run opened, its log followed: a link to give someone).
+const fragment = new URLSearchParams(location.hash.slice(1));
+if (fragment.has("token")) {
+  saveToken(fragment.get("token"));
+  fragment.delete("token");
+  history.replaceState(null, "", location.pathname + (fragment.toString() ? "#" + fragment : ""));
 }
 
 async function api(path, options = {}) {
@@ -203,7 +207,11 @@ async function refreshRuns() {
   }));
   if (state.openRun) await showRun(state.openRun, false);
 }
-async function openRun(id) { state.openRun = id; await showRun(id, true); }
+async function openRun(id) {
+  state.openRun = id;
+  history.replaceState(null, "", location.pathname + "#run=" + id);
+  await showRun(id, true);
+}
 async function showRun(id, restartLog) {
   const d = await api(`/api/v1/runs/${id}`);
   $("run").hidden = false;
@@ -257,6 +265,7 @@ async function start() {
     listen();
     await refreshSnapshots();
     await refreshRuns();
+    if (fragment.has("run") && state.server.runs) await openRun(Number(fragment.get("run")));
     document.body.dataset.loaded = "1";
   } catch (e) {
     if (e.message !== "unauthorized") $("sampled").textContent = "error: " + e.message;
