@@ -32,9 +32,9 @@ struct TestbedRoutes: Sendable {
     private func metrics() async -> HTTPResponse {
         do {
             let r = try await sampler.reading(maxAge: await sampler.intervalSeconds)
-            var facts = try testbed.facts()
-            if let runs {
-                let f = try await runs.facts()
+            // Records that cannot be read leave their families out; the hosts' series stay.
+            var facts = (try? testbed.facts()) ?? TestbedFacts()
+            if let runs, let f = try? await runs.facts() {
                 facts.runs = f.runs; facts.jobs = f.jobs; facts.samples = f.samples
             }
             let families = Collector.families(state: r.state, observation: r.observation, facts: facts, scrapeSeconds: r.scrapeSeconds)

@@ -34,7 +34,13 @@ struct MetricsCommand: AsyncParsableCommand {
         let t0 = Date()
         let observation = await Scraper(source: source).scrape(state.hosts)
         await source.closeAll()
-        let families = Collector.families(state: state, observation: observation, facts: try facts.facts(),
+        let known: TestbedFacts
+        do { known = try facts.facts() } catch {
+            // A damaged snapshot record costs its families, not the scrape.
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            known = TestbedFacts()
+        }
+        let families = Collector.families(state: state, observation: observation, facts: known,
                                           scrapeSeconds: Date().timeIntervalSince(t0))
         for h in observation.hosts {
             let line = h.up ? "host \(h.name): \(h.domains?.count ?? 0) domains in \(String(format: "%.3f", h.seconds)) s"
