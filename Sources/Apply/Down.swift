@@ -15,13 +15,7 @@ extension Provisioner {
         let retiring = try await retireHosts()
         var hosts = await HostSet.connect(state, via: connector)
         hosts.failures.merge(retiring) { a, _ in a }
-        do {
-            try await teardown(hosts, purge: purge)
-            await hosts.closeAll()
-        } catch {
-            await hosts.closeAll()
-            throw error
-        }
+        try await hosts.closing { try await teardown($0, purge: purge) }
     }
 
     private func teardown(_ hosts: HostSet, purge: Bool) async throws {

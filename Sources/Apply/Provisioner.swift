@@ -96,17 +96,11 @@ public struct Provisioner: Sendable {
     /// lock, taken before it compiled the state (`up`, `scale`).
     public func upLocked() async throws {
         let retiring = try await retireHosts()
-        progress.stage("checking \(state.hosts.count) host\(state.hosts.count == 1 ? "" : "s")")
+        progress.stage("checking \(plural(state.hosts.count, "host"))")
         var (hosts, inventories, unreachable) = await survey()
         unreachable.merge(retiring) { a, _ in a }
         await startStoppedPools(hosts, &inventories, &unreachable)
-        do {
-            try await apply(hosts, inventories, unreachable)
-            await hosts.closeAll()
-        } catch {
-            await hosts.closeAll()
-            throw error
-        }
+        try await hosts.closing { [inventories, unreachable] in try await apply($0, inventories, unreachable) }
     }
 
     private func apply(_ hosts: HostSet, _ inventories: [String: Inventory], _ unreachable: [String: TBError]) async throws {
@@ -121,7 +115,7 @@ public struct Provisioner: Sendable {
         let context = try ApplyContext(state: state, workspace: workspace, hosts: hosts, progress: progress)
         let failures = try await StageRunner(context: context).run(stages)
         try Self.report(failures: failures, unreachable: unreachable, what: "up")
-        progress.line("testbed \(state.project) is up: \(state.userGuests.count) guest\(state.userGuests.count == 1 ? "" : "s") on \(state.hosts.count) host\(state.hosts.count == 1 ? "" : "s")")
+        progress.line("testbed \(state.project) is up: \(plural(state.userGuests.count, "guest")) on \(plural(state.hosts.count, "host"))")
     }
 
     static func report(failures: [Failure], unreachable: [String: TBError], what: String) throws {
@@ -129,6 +123,7 @@ public struct Provisioner: Sendable {
         var lines = unreachable.sorted { $0.key < $1.key }.map { "- \($0.value.description)" }
         lines += failures.map { "- \($0.error.description)" }
         let n = failures.count + unreachable.count
-        throw TBError(.command, "`\(what)` did not finish: \(n) problem\(n == 1 ? "" : "s") (what succeeded stays; run `tbctl \(what)` again once fixed):\n" + lines.joined(separator: "\n"))
+        throw TBError(.command, "`\(what)` did not finish: \(plural(n, "problem")) (what succeeded stays; run `tbctl \(what)` again once fixed):\n"
+                      + lines.joined(separator: "\n"))
     }
 }

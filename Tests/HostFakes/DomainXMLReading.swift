@@ -1,4 +1,6 @@
+import Core
 import Foundation
+import TestbedState
 
 /// The few things the fake reads from a domain's XML, as libvirt would: name, uuid, the
 /// metadata elements by namespace, and the disk files, networks and bridges it needs to start.
@@ -30,7 +32,7 @@ enum DomainXMLReading {
         while let d = rest.range(of: "<disk "), let end = rest[d.upperBound...].range(of: "</disk>") {
             let disk = rest[d.lowerBound..<end.upperBound]
             if let src = disk.range(of: "<source file='"), let q = disk[src.upperBound...].firstIndex(of: "'") {
-                out.append((unescape(String(disk[src.upperBound..<q])), disk.contains("device='disk'")))
+                out.append((XMLEscape.unescape(String(disk[src.upperBound..<q])), disk.contains("device='disk'")))
             }
             rest = rest[end.upperBound...]
         }
@@ -39,13 +41,9 @@ enum DomainXMLReading {
 
     /// Values of `<source network='…'/>` or `<source bridge='…'/>`.
     static func sources(_ kind: String, in xml: String) -> [String] {
-        var out: [String] = []
-        var rest = xml[...]
-        while let r = rest.range(of: "<source \(kind)='"), let q = rest[r.upperBound...].firstIndex(of: "'") {
-            out.append(unescape(String(rest[r.upperBound..<q])))
-            rest = rest[q...]
-        }
-        return out
+        xml.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { $0.hasPrefix("<source \(kind)=") }
+            .compactMap { DomainMetadata.attribute(kind, in: $0) }
     }
 
     private static func attribute(prefix: String, in elem: String) -> String? {
@@ -54,11 +52,5 @@ enum DomainXMLReading {
         let start = elem.index(eq, offsetBy: 2)
         guard let end = elem[start...].firstIndex(of: quote) else { return nil }
         return String(elem[start..<end])
-    }
-
-    private static func unescape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&apos;", with: "'").replacingOccurrences(of: "&quot;", with: "\"")
-            .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
-            .replacingOccurrences(of: "&amp;", with: "&")
     }
 }
