@@ -2,10 +2,11 @@
 // tbctl: a KVM testbed provisioner. The targets follow the pipeline
 //   Compose (testbed.yaml) -> Compiler -> TestbedState (+ Artefacts) -> Plan -> Apply
 // Pure targets (no I/O): Vocabulary, ComposeModel, Compiler, TestbedState, OVSModel, Plan.
-// I/O sits in the adapters: YAML and Compose (read the compose file), Workspace (.testbed/),
-// Artefacts and Project (write them), Libvirt, SSH and OVS (one per external system).
-// scripts/check-imports.py checks that every target declares exactly what it imports.
-// docs/architecture.md draws the targets and their dependencies.
+// Every external system is behind a protocol in Hosts (libvirt, Open vSwitch, guest SSH; host
+// commands: Core.CommandRunner); LiveHosts implements them over the Libvirt, SSH and OVS
+// targets, Tests/HostFakes in memory. Apply sees only the protocols. Every target declares
+// exactly what it imports (scripts/check-imports.py); docs/architecture.md has the layers and
+// each target's list.
 import PackageDescription
 
 let package = Package(
