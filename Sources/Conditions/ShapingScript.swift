@@ -1,0 +1,127 @@
+import Core
+
+/// The shell script that gives one guest's NICs their shaping: run as root in the guest
+/// (`sh -s`, the script on stdin), POSIX sh, busybox or Debian. One SSH round trip reads what
+/// the guest has (a marker per NIC in /run, which a reboot clears along with the qdiscs and a
+/// snapshot revert restores along with them) and changes only what differs. NICs tbctl never
+/// shaped are not touched.
+public enum ShapingScript {
+    /// Marker directory in the guest: /run/tbctl-shaping/<mac> holds the NIC's fingerprint.
+    static let markers = "/run/tbctl-shaping"
+
+    /// Exit statuses the script uses, for the errors the caller reports.
+    public enum Exit: Int32 {
+        case noMarkerDirectory = 70, noTC = 71, noInterface = 72, tcRefused = 73
+    }
+
+    /// `nics`: every testbed NIC of the guest (by MAC) with its desired shaping, or nil for
+    /// none. Prints `changed MAC` / `cleared MAC` for each NIC it changed.
+    public static func script(guest: String, nics: [(mac: String, shaping: NICShaping?)]) -> String {
+        var s = prelude(guest)
+        for nic in nics {
+            if let shaping = nic.shaping, !shaping.isEmpty { s += ensure(shaping) } else { s += clear(nic.mac) }
+        }
+        return s
+    }
+
+    static func prelude(_ guest: String) -> String {
+        """
+        # tbctl: network impairments of guest \(guest) (docs/conditions.md)
+        TC=
+        for t in /usr/sbin/tc /sbin/tc; do
+          if [ -x "$t" ] && "$t" -V 2>/dev/null | grep -q iproute2; then TC=$t; break; fi
+        done
+        M=\(markers)
+        mkdir -p "$M" || exit \(Exit.noMarkerDirectory.rawValue)
+        dev() {
+          for d in /sys/class/net/*; do
+            if [ "$(cat "$d/address" 2>/dev/null)" = "$1" ]; then echo "${d##*/}"; return 0; fi
+          done
+          echo "no interface has MAC $1" >&2; return 1
+        }
+        needtc() {
+          [ -n "$TC" ] && return 0
+          echo "no iproute2 tc in /usr/sbin or /sbin: impairments need iproute2's tc and the sch_netem module in the guest" >&2
+          exit \(Exit.noTC.rawValue)
+        }
+        ifb() { echo "tbifb$(cat "/sys/class/net/$1/ifindex")"; }
+        clean() {
+          "$TC" qdisc del dev "$1" root 2>/dev/null; "$TC" qdisc del dev "$1" ingress 2>/dev/null
+          ip link del "$(ifb "$1")" 2>/dev/null; true
+        }
+
+        """
+    }
+
+    static func ensure(_ n: NICShaping) -> String {
+        let fp = n.fingerprint
+        var checks: [String] = []
+        if n.egress != nil || !n.bands.isEmpty { checks.append(#""$TC" qdisc show dev "$D" | grep -Eq 'qdisc (netem|prio) 1: root'"#) }
+        if n.ingress != nil { checks.append(#"ip link show "$(ifb "$D")" >/dev/null 2>&1"#) }
+        return """
+        D=$(dev \(n.mac)) || exit \(Exit.noInterface.rawValue)
+        if [ "$(cat "$M/\(n.mac)" 2>/dev/null)" != \(fp) ] || ! { \(checks.joined(separator: " && ")); }; then
+          needtc
+          clean "$D"
+          if ! { \(commands(n).joined(separator: " &&\n    ")); }; then
+            echo "tc refused the impairment on $D (\(n.mac))" >&2; clean "$D"; rm -f "$M/\(n.mac)"; exit \(Exit.tcRefused.rawValue)
+          fi
+          echo \(fp) > "$M/\(n.mac)"
+          echo "changed \(n.mac)"
+        fi
+
+        """
+    }
+
+    static func clear(_ mac: String) -> String {
+        """
+        if [ -e "$M/\(mac)" ]; then
+          if D=$(dev \(mac)); then needtc; clean "$D"; fi
+          rm -f "$M/\(mac)"
+          echo "cleared \(mac)"
+        fi
+
+        """
+    }
+
+    /// The tc (and ip) commands for one NIC, in order, on a NIC with no tbctl qdiscs.
+    static func commands(_ n: NICShaping) -> [String] {
+        var c: [String] = []
+        if n.bands.isEmpty {
+            if let e = n.egress { c.append(#""$TC" qdisc add dev "$D" root handle 1: netem "# + args(e)) }
+        } else {
+            // Band 1 (class 1:1) takes what no filter picks: the guest's own impairment or none.
+            c.append(#""$TC" qdisc add dev "$D" root handle 1: prio bands "# + "\(n.bands.count + 1) priomap"
+                     + String(repeating: " 0", count: 16))
+            if let e = n.egress { c.append(#""$TC" qdisc add dev "$D" parent 1:1 handle 10: netem "# + args(e)) }
+            for (i, band) in n.bands.enumerated() {
+                let cls = i + 2
+                c.append(#""$TC" qdisc add dev "$D" parent 1:"# + String(cls, radix: 16) + " handle "
+                         + String(0x100 + cls, radix: 16) + ": netem " + args(band.netem))
+                for mac in band.macs { c.append(filter(mac, flow: "1:" + String(cls, radix: 16))) }
+            }
+        }
+        if let i = n.ingress {
+            c += [#"ip link add "$(ifb "$D")" type ifb"#, #"ip link set "$(ifb "$D")" up"#,
+                  #""$TC" qdisc add dev "$D" handle ffff: ingress"#,
+                  #""$TC" filter add dev "$D" parent ffff: protocol all u32 match u32 0 0 action mirred egress redirect dev "$(ifb "$D")""#,
+                  #""$TC" qdisc add dev "$(ifb "$D")" root handle 1: netem "# + args(i)]
+        }
+        return c
+    }
+
+    /// A u32 filter on the destination MAC: on egress the packet's data starts at the network
+    /// header, so the Ethernet destination is the 6 bytes at -14.
+    static func filter(_ mac: String, flow: String) -> String {
+        let hex = mac.replacingOccurrences(of: ":", with: "").lowercased()
+        let hi = hex.prefix(4), lo = hex.suffix(8)
+        return #""$TC" filter add dev "$D" parent 1: protocol all prio 1 u32 match u16 0x"# + hi
+            + " 0xffff at -14 match u32 0x" + lo + " 0xffffffff at -12 flowid " + flow
+    }
+
+    static func args(_ n: Netem) -> String { n.tcArguments.map(shellQuote).joined(separator: " ") }
+
+    /// The command line that runs a script as root: `sh -s` (the script on stdin), through
+    /// `sudo -n` for another login user (tbctl's guests give it passwordless sudo).
+    public static func command(user: String) -> String { user == "root" ? "sh -s" : "sudo -n sh -s" }
+}
