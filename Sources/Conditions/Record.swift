@@ -24,6 +24,11 @@ public struct ConditionsRecord: Codable, Sendable, Equatable {
         try workspace.readJSON(ConditionsRecord.self, file) ?? ConditionsRecord()
     }
 
+    /// Whether conditions were ever set in this testbed (the file outlives them until `down`).
+    public static func exists(_ workspace: Workspace) -> Bool {
+        FileManager.default.fileExists(atPath: workspace.path(file))
+    }
+
     public func save(_ workspace: Workspace) throws {
         try workspace.writeJSON(self, Self.file)
     }

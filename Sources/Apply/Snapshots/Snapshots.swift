@@ -1,3 +1,4 @@
+import Conditions
 import Core
 import Foundation
 import Hosts
@@ -210,8 +211,22 @@ public struct Snapshots: Sendable {
             progress.line(String(format: "snapshot %@ restored: %@ on %@ in %.1f s%@", name, plural(summary.guests, "guest"),
                                  plural(hostNames.count, "host"), summary.seconds,
                                  Self.pauseSummary(pauses, "; running guests waited paused %.2f-%.2f s for the others")))
+            try await keepConditions(Set(targets.map(\.guest.name)), hosts)
             return summary
         }
+    }
+
+    /// A revert brings back the snapshot's qdiscs and link states (docs/conditions.md):
+    /// conditions are the testbed's present, not part of its snapshots, so the current ones
+    /// are put back on the restored guests.
+    func keepConditions(_ guests: Set<String>, _ hosts: HostSet) async throws {
+        guard ConditionsRecord.exists(workspace) else { return }   // never used: no snapshot holds any
+        let outcome = try await NetworkConditions(state: state, workspace: workspace).afterRevert(guests, using: hosts)
+        progress.line("network conditions: the testbed's current ones are kept (a snapshot does not hold them)"
+                      + (outcome.changes.isEmpty ? "" : ": " + outcome.changes.joined(separator: "; ")))
+        guard !outcome.failures.isEmpty else { return }
+        throw TBError(.command, "the snapshot was restored, but network conditions could not all be put back (`tbctl up` retries):\n"
+                      + outcome.failures.map { "- " + $0.description }.joined(separator: "\n"))
     }
 
     // MARK: - delete
