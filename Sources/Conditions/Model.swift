@@ -78,3 +78,24 @@ public struct Partition: Codable, Sendable, Equatable {
     public var b: [Member]
     public init(a: [Member], b: [Member]) { self.a = a; self.b = b }
 }
+
+/// What `capture` records: one guest's NIC, or a whole network on every host that carries it.
+public enum CaptureTarget: Sendable, Equatable, CustomStringConvertible {
+    case nic(NICRef)
+    case network(String)
+
+    public var description: String {
+        switch self {
+        case .nic(let n): return "\(n)"
+        case .network(let n): return "network \(n)"
+        }
+    }
+
+    /// `web-0-lan.pcap`, `lan.pcap`.
+    public var defaultFile: String {
+        switch self {
+        case .nic(let n): return "\(n.guest)-\(n.network).pcap"
+        case .network(let n): return "\(n).pcap"
+        }
+    }
+}

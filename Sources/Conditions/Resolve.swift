@@ -129,6 +129,22 @@ public struct Resolver: Sendable {
                        + "; hosts: " + list(state.hosts.map(\.name)))
     }
 
+    /// What `capture` names: NETWORK, GUEST:NETWORK, or a guest on one network; a name that
+    /// is both a network and a guest is refused.
+    public func captureTarget(_ text: String) throws -> CaptureTarget {
+        if text.contains(":") { return .nic(try nic(text)) }
+        let isNetwork = state.networks.contains { $0.name == text }
+        let isGuest = state.guest(named: text).map { $0.role.kind != .golden } ?? false
+        if isNetwork && isGuest {
+            throw TBError(.invalidInput, "`\(text)` is both a network and a guest: write \(text):NETWORK for one of the guest's NICs")
+        }
+        if isNetwork { return .network(text) }
+        if isGuest { return .nic(try nic(text)) }
+        throw TBError(.invalidInput, "no network or guest `\(text)` in \(testbed)"
+                      + Suggestions.hint(for: text, among: state.networks.map(\.name) + state.userGuests.map(\.name))
+                      + "\n  networks: " + list(state.networks.map(\.name)))
+    }
+
     /// Two groups that can be cut apart: each names a guest on a testbed network, none in both.
     public func partition(_ a: String, _ b: String) throws -> Partition {
         let p = Partition(a: try group(a), b: try group(b))

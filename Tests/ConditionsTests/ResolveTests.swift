@@ -105,3 +105,37 @@ import Testing
         #expect(notes.contains("partition dropped: one of its groups holds no guest any more"), "\(notes)")
     }
 }
+
+@Suite struct CaptureTargetTests {
+    let r = Resolver(state: Fixture.state)
+
+    @Test func networksAndNICs() throws {
+        #expect(try r.captureTarget("lan") == .network("lan"))
+        #expect(try r.captureTarget("a:dmz") == .nic(NICRef(guest: "a", network: "dmz")))
+        #expect(try r.captureTarget("b") == .nic(NICRef(guest: "b", network: "lan")))
+        #expect(CaptureTarget.nic(NICRef(guest: "a", network: "dmz")).defaultFile == "a-dmz.pcap")
+        #expect(CaptureTarget.network("lan").defaultFile == "lan.pcap")
+        #expect(throws: TBError.self) { try r.captureTarget("wan") }
+        #expect(throws: TBError.self) { try r.captureTarget("a") }   // two networks: name one
+    }
+}
+
+@Suite struct CaptureScriptTests {
+    @Test func aNICCaptureIsTcpdumpOnTheTapWithItsPidRecorded() {
+        let s = CaptureScript.nic(id: "tbcap00000001", tap: "vnet7", seconds: 10, filter: ["icmp and host 10.0.0.1"])
+        #expect(s.contains("timeout 10 tcpdump -i vnet7 -U -w - 'icmp and host 10.0.0.1' &"))
+        #expect(s.contains(#"echo $P > "$PIDF""#) && s.contains("PIDF=/run/tbctl-$ID.pid"))
+        #expect(!s.contains("-Q in"))
+    }
+
+    @Test func aNetworkCaptureMirrorsTheGuestPortsToItsOwnPortAndCleansUp() {
+        let s = CaptureScript.network(id: "tbcap00000002", project: "lab", bridge: "tbx", ports: ["vnet1", "vnet2"],
+                                      seconds: nil, filter: [])
+        #expect(s.contains("-- --id=@p0 get port vnet1 -- --id=@p1 get port vnet2"))
+        #expect(s.contains("create mirror name=$ID select_src_port=@p0,@p1 output_port=@o -- add bridge tbx mirrors @m"))
+        #expect(s.contains("external_ids:tbctl-project=lab external_ids:tbctl-capture=$$"))
+        #expect(s.contains("\ntcpdump -i tbcap00000002 -Q in -U -w - &") && !s.contains("timeout "))
+        #expect(s.contains("trap cleanup EXIT") && s.contains("--if-exists del-port tbx $ID"))
+        #expect(CaptureScript.stop(id: "tbcap00000002").contains("kill -TERM"))
+    }
+}

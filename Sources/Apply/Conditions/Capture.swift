@@ -10,10 +10,7 @@ import TestbedState
 /// host(s) that hold it and streamed back as it is captured (over each remote host's SSH
 /// session), merged into one pcap stream (docs/conditions.md#capture).
 public struct Capture: Sendable {
-    public enum Target: Sendable, Equatable {
-        case nic(NICRef)
-        case network(String)
-    }
+    public typealias Target = CaptureTarget
 
     public let state: TestbedState
     public let workspace: Workspace
@@ -67,7 +64,7 @@ public struct Capture: Sendable {
             let c = set[name]!
             if let script = try await script(target, on: c, id: id, seconds: seconds, filter: filter) { scripts.append((c, script)) }
         }
-        guard !scripts.isEmpty else { throw TBError(.notFound, "nothing to capture: no running guest is on \(describe(target))") }
+        guard !scripts.isEmpty else { throw TBError(.notFound, "nothing to capture: no running guest is on \(target)") }
 
         let writer = PcapWriter()
         let started = Locked(false)
@@ -84,13 +81,6 @@ public struct Capture: Sendable {
         var summaries: [HostSummary] = []
         for ((c, _), r) in zip(scripts, results) { summaries.append(try r.value(onHost: c.name)) }
         return summaries
-    }
-
-    func describe(_ target: Target) -> String {
-        switch target {
-        case .nic(let n): return "\(n)"
-        case .network(let n): return "network \(n)"
-        }
     }
 
     func hosts(of target: Target) throws -> Set<String> {

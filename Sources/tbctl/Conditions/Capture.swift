@@ -38,10 +38,10 @@ struct CaptureCommand: AsyncParsableCommand {
     func run() async throws {
         let project = Project(composeFile: options.file)
         let state = try TestbedState.load(from: project.workspace.stateFile)
-        let what = try usage { try Self.target(target, state) }
+        let what = try usage { try Resolver(state: state).captureTarget(target) }
         let seconds = try usage { try duration.map { Int((Double(try ConditionValue.duration($0, option: "--duration")) / 1e6).rounded(.up)) } }
         if seconds == 0 { throw ValidationError("--duration must be more than 0") }
-        let path = output ?? Self.defaultFile(what)
+        let path = output ?? what.defaultFile
         let sink = try PcapSink(path: path)
         let stopper = Capture.Stopper()
         signal(SIGPIPE, SIG_IGN)
@@ -54,7 +54,7 @@ struct CaptureCommand: AsyncParsableCommand {
         }
         source.resume()
         defer { source.cancel() }
-        stderr("capturing \(Self.describe(what)) into \(path == "-" ? "stdout" : path)"
+        stderr("capturing \(what) into \(path == "-" ? "stdout" : path)"
                + (seconds.map { " for \($0) s" } ?? "") + " (Ctrl-C to stop)")
         let capture = Capture(state: state, workspace: project.workspace)
         let summaries: [Capture.HostSummary]
@@ -73,35 +73,6 @@ struct CaptureCommand: AsyncParsableCommand {
         }
     }
 
-    /// NETWORK, GUEST:NETWORK, or a guest on one network; a name that is both asks which.
-    static func target(_ text: String, _ state: TestbedState) throws -> Capture.Target {
-        let r = Resolver(state: state)
-        if text.contains(":") { return .nic(try r.nic(text)) }
-        let isNetwork = state.networks.contains { $0.name == text }
-        let isGuest = state.guest(named: text).map { $0.role.kind != .golden } ?? false
-        if isNetwork && isGuest {
-            throw TBError(.invalidInput, "`\(text)` is both a network and a guest: write \(text):NETWORK for one of the guest's NICs")
-        }
-        if isNetwork { return .network(text) }
-        if isGuest { return .nic(try r.nic(text)) }
-        throw TBError(.invalidInput, "no network or guest `\(text)` in testbed \(state.project)"
-                      + Suggestions.hint(for: text, among: state.networks.map(\.name) + state.userGuests.map(\.name))
-                      + "\n  networks: " + state.networks.map(\.name).joined(separator: ", "))
-    }
-
-    static func describe(_ t: Capture.Target) -> String {
-        switch t {
-        case .nic(let n): return "\(n)"
-        case .network(let n): return "network \(n)"
-        }
-    }
-
-    static func defaultFile(_ t: Capture.Target) -> String {
-        switch t {
-        case .nic(let n): return "\(n.guest)-\(n.network).pcap"
-        case .network(let n): return "\(n).pcap"
-        }
-    }
 }
 
 /// Where the pcap goes: a file (written to a temporary name and renamed at the end, so a
