@@ -26,6 +26,7 @@ extension E2E {
             let base = try await net.rtt(from: "a", to: to)
             try await lab.ok("impair", target, "--delay", "100ms")
             let slow = try await net.rtt(from: "a", to: to)
+            print("measured: \(target) RTT median \(base) ms, \(slow) ms with --delay 100ms")
             #expect(abs(slow - base - 100) <= 20, "\(target): RTT \(base) ms -> \(slow) ms with --delay 100ms")
             try await lab.ok("impair", "--clear", target)
             let back = try await net.rtt(from: "a", to: to)
@@ -33,9 +34,11 @@ extension E2E {
 
             try await lab.ok("impair", target, "--loss", "30%")
             let lost = try await net.loss(from: "a", to: to, count: 200)
+            print("measured: \(target) \(lost)% of 200 pings lost with --loss 30%, RTT \(back) ms after --clear")
             #expect((20...40).contains(lost), "\(target): \(lost)% of 200 pings lost with --loss 30%")
             try await lab.ok("impair", "--clear", target)
         }
+        try await betweenHosts(lab, net)
         try await rateCapsADownload(lab, net)
         try await linkDownAndUp(lab, net)
         try await partitionAcrossHosts(lab, net)
@@ -68,6 +71,17 @@ extension E2E {
         #expect(try await lab.ssh("a", "/usr/sbin/tc qdisc show | grep -c netem || true").stdout == "0\n")
     }
 
+    /// The network between the two hosts: a -> r slows down, a -> b (same host) does not.
+    func betweenHosts(_ lab: TestLab, _ net: Net) async throws {
+        let (across, within) = (try await net.rtt(from: "a", to: "r"), try await net.rtt(from: "a", to: "b"))
+        try await lab.ok("impair", "lan", "--between", "main,h1", "--delay", "100ms")
+        let (slowAcross, slowWithin) = (try await net.rtt(from: "a", to: "r"), try await net.rtt(from: "a", to: "b"))
+        print("measured: --between main,h1 --delay 100ms: a -> r \(across) -> \(slowAcross) ms, a -> b \(within) -> \(slowWithin) ms")
+        #expect(abs(slowAcross - across - 100) <= 20, "a -> r: \(across) ms -> \(slowAcross) ms")
+        #expect(slowWithin < within + 20, "a -> b: \(within) ms -> \(slowWithin) ms (same host: not impaired)")
+        try await lab.ok("impair", "--clear", "lan", "--between", "main,h1")
+    }
+
     /// --rate 1mbit on the serving guest's outgoing traffic caps a 256 KiB download from it.
     func rateCapsADownload(_ lab: TestLab, _ net: Net) async throws {
         for g in ["a", "r"] {
@@ -78,6 +92,7 @@ extension E2E {
             try await lab.ok("impair", server, "--rate", "1mbit")
             let capped = try await net.download(by: client, from: server)
             try await lab.ok("impair", "--clear", server)
+            print("measured: download from \(server): \(before) Mbit/s, \(capped) Mbit/s with --rate 1mbit")
             #expect(before > 3, "\(server): \(before) Mbit/s before the cap")
             #expect(capped <= 1.1 && capped >= 0.5, "\(server): \(capped) Mbit/s with --rate 1mbit (\(before) before)")
         }
@@ -130,6 +145,7 @@ extension E2E {
         #expect(r.status == 0, "\(r.stderr)")
         let (requests, replies) = try await icmp(file)
         // Requests enter the network on the master, replies on h1: both hosts' captures are in.
+        print("measured: capture lan: \(requests) echo requests, \(replies) replies")
         #expect(requests == 3 && replies == 3, "lan: \(requests) echo requests, \(replies) replies (each frame once)")
     }
 
@@ -188,7 +204,10 @@ struct Net {
 extension TestLab {
     /// `tbctl SUBCOMMAND -f COMPOSE ARGS...`, expected to exit 0.
     func ok(_ subcommand: String, _ args: String...) async throws {
+        let began = ContinuousClock.now
         let r = try await run(subcommand, arguments: args)
+        // For docs/performance.md: how long each condition command takes, end to end.
+        print("timing: tbctl \(subcommand) \(args.joined(separator: " ")): \(ContinuousClock.now - began)")
         #expect(r.status == 0, "tbctl \(subcommand) \(args.joined(separator: " ")): exit \(r.status)\n\(r.stdout)\(r.stderr)")
     }
 
