@@ -4,24 +4,27 @@ import Foundation
 import Hosts
 import Plan
 import TestbedState
+import Workspace
 
 /// `plan`, `up` and `down` for a compiled testbed.
 public struct Provisioner: Sendable {
     public let state: TestbedState
     public let workspace: Workspace
     public let progress: Progress
+    /// Opens the connections to the hosts (LiveHosts' for real hosts, HostFakes' in tests).
+    public let connector: any HostConnector
     /// Run every setup script again (`--rerun-setup`).
     public var rerunSetup = false
     /// Restart running guests whose definition changed (`--restart-changed`).
     public var restartChanged = false
 
-    public init(state: TestbedState, workspace: Workspace, progress: Progress) {
-        self.state = state; self.workspace = workspace; self.progress = progress
+    public init(state: TestbedState, workspace: Workspace, progress: Progress, connector: any HostConnector) {
+        self.state = state; self.workspace = workspace; self.progress = progress; self.connector = connector
     }
 
     /// Connects to every host and reads what each has, concurrently.
     public func survey() async -> (HostSet, [String: Inventory], [String: TBError]) {
-        var hosts = await HostSet.connect(state, knownHosts: workspace.knownHosts)
+        var hosts = await HostSet.connect(state, via: connector)
         let connections = hosts.connections.sorted { $0.key < $1.key }
         let results = await concurrentResults(connections) { try await $0.value.inventory(project: state.project) }
         var inventories: [String: Inventory] = [:]
@@ -115,7 +118,7 @@ public struct Provisioner: Sendable {
     /// `up` keeps the testbed's network conditions (docs/conditions.md): re-applied where
     /// missing, dropped (with a note) where their guest or network is gone.
     func keepConditions(_ hosts: HostSet) async throws {
-        let outcome = try await NetworkConditions(state: state, workspace: workspace).reapply(.everything, using: hosts)
+        let outcome = try await NetworkConditions(state: state, workspace: workspace, connector: connector).reapply(.everything, using: hosts)
         for n in outcome.notes { progress.line("note: network conditions: " + n) }
         for c in outcome.changes { progress.line("network conditions: " + c) }
         guard !outcome.failures.isEmpty else { return }

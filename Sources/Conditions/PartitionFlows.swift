@@ -32,8 +32,10 @@ public struct PartitionFlows: Sendable, Equatable {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// `cookie=TAG/MASK`: every partition flow of tbctl, whatever its digest.
-    public static var match: String { "cookie=0x" + String(tag, radix: 16) + "/0x" + String(mask, radix: 16) }
+    /// `TAG/MASK`: every partition flow of tbctl, whatever its digest (ovs-ofctl's cookie match).
+    public static var cookieMatch: String { "0x" + String(tag, radix: 16) + "/0x" + String(mask, radix: 16) }
+    /// `cookie=TAG/MASK`.
+    public static var match: String { "cookie=" + cookieMatch }
 
     /// Whether a bridge whose partition flows have these cookies (one per flow) has this set.
     public func matches(cookies: [UInt64]) -> Bool {

@@ -1,6 +1,7 @@
 import Core
 import Foundation
 import TestbedState
+import Workspace
 
 /// `.testbed/conditions.json`: the desired conditions, and where tbctl may have changed
 /// something that must be undone when a condition goes (so that clearing never has to visit

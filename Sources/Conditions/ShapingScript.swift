@@ -136,7 +136,9 @@ public enum ShapingScript {
     /// netem's arguments: numbers and units only, nothing the shell or tc's batch splits.
     static func args(_ n: Netem) -> String { n.tcArguments.joined(separator: " ") }
 
-    /// The command line that runs a script as root: `sh -s` (the script on stdin), through
-    /// `sudo -n` for another login user (tbctl's guests give it passwordless sudo).
-    public static func command(user: String) -> String { user == "root" ? "sh -s" : "sudo -n sh -s" }
+    /// The command line that runs a script as root: `sh -c SCRIPT`, through `sudo -n` for
+    /// another login user (tbctl's guests give it passwordless sudo).
+    public static func command(user: String, script: String) -> String {
+        (user == "root" ? "sh -c " : "sudo -n sh -c ") + shellQuote(script)
+    }
 }

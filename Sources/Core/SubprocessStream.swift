@@ -1,8 +1,5 @@
 import Foundation
 
-/// Which output of a command a chunk came from.
-public enum OutputChannel: Sendable, Equatable { case stdout, stderr }
-
 extension Subprocess {
     /// Runs `argv` with `stdin`, passing its output on chunk by chunk as it comes (on a
     /// blocking-pool thread: keep the handler short), for output that is a stream rather than
@@ -11,8 +8,8 @@ extension Subprocess {
     /// Spawned with an empty signal mask and default dispositions: a child started from one
     /// of our threads would otherwise inherit that thread's mask (measured: TERM, HUP, INT,
     /// CHLD and more blocked), and `timeout`, `kill` and a shell's `wait` would hang.
-    public static func stream(_ argv: [String], stdin: Data,
-                              output: @escaping @Sendable (OutputChannel, [UInt8]) -> Void) async throws -> CommandResult {
+    public static func stream(_ argv: [String], stdin: [UInt8],
+                              output: @escaping @Sendable (StdStream, [UInt8]) -> Void) async throws -> CommandResult {
         let child = try Spawned(argv)
         Thread.detachNewThread {   // the child may read stdin slowly: never block a pool thread on it
             stdin.withUnsafeBytes { raw in

@@ -4,6 +4,7 @@ import Core
 import Foundation
 import Project
 import TestbedState
+import Workspace
 
 struct Exec: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -60,7 +61,8 @@ struct Exec: AsyncParsableCommand {
                                                              composeFile: project.workspace.composeFile) }
         guard !selected.isEmpty else { throw TBError(.notFound, "testbed \(state.project) has no guests") }
         let printer = GuestOutputPrinter(prefixed: selected.count > 1)
-        let exec = GuestExec(state: state, workspace: project.workspace, connectTimeout: .seconds(connectTimeout))
+        let exec = GuestExec(state: state, workspace: project.workspace, connector: project.workspace.liveHosts,
+                             connectTimeout: .seconds(connectTimeout))
         let line = GuestCommand.commandLine(command)
         let outcomes = Locked([GuestExec.Outcome]())
         try await Interrupt.cancellingOnSignal {

@@ -1,4 +1,4 @@
-import Compose
+import ComposeModel
 import Conditions
 import Core
 import TestbedState
@@ -11,7 +11,7 @@ enum Fixture {
         var lab = Lab()
         lab.hosts.append(Lab.remote("rack2", "10.77.0.11"))
         lab.hosts[0] = HostSpec(name: "main", mark: nil, uri: nil, ssh: nil, identity: nil, tunnelIP: IPv4("10.77.0.1"),
-                                accel: "tcg", datapath: "netdev", cpus: 4, memoryMiB: 8192)
+                                accel: .tcg, datapath: .netdev, cpus: 4, memoryMiB: 8192)
         lab.guests = [Lab.guest("a", networks: ["lan", "dmz"], host: "main"), Lab.guest("b", host: "main"),
                       Lab.guest("r", host: "rack2"), Lab.guest("web", replicas: 2, host: "rack2"),
                       Lab.guest("c", networks: [], host: "main")]

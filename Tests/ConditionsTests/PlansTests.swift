@@ -50,8 +50,8 @@ import Testing
     }
 
     @Test func theScriptRunsAsRootThroughSudoForOtherUsers() {
-        #expect(ShapingScript.command(user: "root") == "sh -s")
-        #expect(ShapingScript.command(user: "tbctl") == "sudo -n sh -s")
+        #expect(ShapingScript.command(user: "root", script: "echo x") == "sh -c 'echo x'")
+        #expect(ShapingScript.command(user: "tbctl", script: "true") == "sudo -n sh -c true")
     }
 }
 

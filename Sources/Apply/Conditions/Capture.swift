@@ -2,9 +2,8 @@ import Conditions
 import Core
 import Foundation
 import Hosts
-import OVS
-import SSH
 import TestbedState
+import Workspace
 
 /// `tbctl capture`: a pcap of a guest's NIC or of a whole network, taken by tcpdump on the
 /// host(s) that hold it and streamed back as it is captured (over each remote host's SSH
@@ -14,8 +13,11 @@ public struct Capture: Sendable {
 
     public let state: TestbedState
     public let workspace: Workspace
+    public let connector: any HostConnector
 
-    public init(state: TestbedState, workspace: Workspace) { self.state = state; self.workspace = workspace }
+    public init(state: TestbedState, workspace: Workspace, connector: any HostConnector) {
+        self.state = state; self.workspace = workspace; self.connector = connector
+    }
 
     /// How a capture ended on one host: tcpdump's closing lines ("12 packets captured").
     public struct HostSummary: Sendable {
@@ -44,7 +46,7 @@ public struct Capture: Sendable {
     public func run(_ target: Target, seconds: Int?, filter: [String], stopper: Stopper,
                     sink: @escaping @Sendable ([UInt8]) -> Void) async throws -> [HostSummary] {
         let hostNames = try hosts(of: target)
-        let set = await HostSet.connect(state.hosts.filter { hostNames.contains($0.name) }, knownHosts: workspace.knownHosts)
+        let set = await HostSet.connect(state.hosts.filter { hostNames.contains($0.name) }, via: connector)
         do {
             let summaries = try await run(target, on: set, seconds: seconds, filter: filter, stopper: stopper, sink: sink)
             await set.closeAll()
@@ -59,7 +61,7 @@ public struct Capture: Sendable {
              sink: @escaping @Sendable ([UInt8]) -> Void) async throws -> [HostSummary] {
         if let f = set.failures.first { throw f.value.about("host \(f.key)") }
         let id = "tbcap" + String(format: "%08x", UInt32.random(in: 0...UInt32.max))
-        var scripts: [(HostConnection, String)] = []
+        var scripts: [(any HostConnection, String)] = []
         for name in set.connections.keys.sorted() {
             let c = set[name]!
             if let script = try await script(target, on: c, id: id, seconds: seconds, filter: filter) { scripts.append((c, script)) }
@@ -91,7 +93,7 @@ public struct Capture: Sendable {
     }
 
     /// The host's capture script; nil when the host has nothing of the target running.
-    func script(_ target: Target, on c: HostConnection, id: String, seconds: Int?, filter: [String]) async throws -> String? {
+    func script(_ target: Target, on c: any HostConnection, id: String, seconds: Int?, filter: [String]) async throws -> String? {
         _ = try await c.runner.run(["sh", "-c", CaptureScript.cleanStale(project: state.project)])
         switch target {
         case .nic(let nic):
@@ -117,19 +119,14 @@ public struct Capture: Sendable {
     }
 
     /// Runs one host's script, feeding its pcap stream to `emit` record by record.
-    func stream(_ script: String, on c: HostConnection, emit: @escaping @Sendable ([PcapReader.Record]) -> Void) async throws -> HostSummary {
+    func stream(_ script: String, on c: any HostConnection, emit: @escaping @Sendable ([PcapReader.Record]) -> Void) async throws -> HostSummary {
         let reader = Locked(PcapReader())
         let broken = Locked<TBError?>(nil)
         let take: @Sendable ([UInt8]) -> Void = { bytes in
             guard broken.current == nil else { return }
             do { emit(try reader.withLock { try $0.feed(bytes) }) } catch { broken.withLock { $0 = error.asTBError(.command) } }
         }
-        let result: CommandResult
-        if let session = c.session {
-            result = try await session.exec("sh -s", stdin: Array(script.utf8)) { stream, bytes in if stream == .stdout { take(bytes) } }
-        } else {
-            result = try await Subprocess.stream(["sh", "-s"], stdin: Data(script.utf8)) { channel, bytes in if channel == .stdout { take(bytes) } }
-        }
+        let result = try await c.stream(script: script) { stream, bytes in if stream == .stdout { take(bytes) } }
         let said = result.stderr.split(separator: "\n").filter { !$0.hasPrefix("listening on") && !$0.hasPrefix("tcpdump: listening") }
             .joined(separator: "\n")
         guard result.succeeded else {

@@ -2,6 +2,7 @@ import Conditions
 import Core
 import Hosts
 import TestbedState
+import Workspace
 
 /// The network conditions of a testbed, as the CLI (`link`, `impair`, `partition`) and
 /// scenario jobs change them: each call changes the desired conditions in
@@ -11,8 +12,11 @@ import TestbedState
 public struct NetworkConditions: Sendable {
     public let state: TestbedState
     public let workspace: Workspace
+    public let connector: any HostConnector
 
-    public init(state: TestbedState, workspace: Workspace) { self.state = state; self.workspace = workspace }
+    public init(state: TestbedState, workspace: Workspace, connector: any HostConnector) {
+        self.state = state; self.workspace = workspace; self.connector = connector
+    }
 
     /// What a call did: the changes made, and one failure per guest, NIC or host that could
     /// not be changed (the desired conditions are recorded all the same: `up` retries).
@@ -139,7 +143,7 @@ public struct NetworkConditions: Sendable {
         guard !hostNames.isEmpty else { return Outcome() }
         let set: HostSet
         if let held { set = held } else {
-            set = await HostSet.connect(state.hosts.filter { hostNames.contains($0.name) }, knownHosts: workspace.knownHosts)
+            set = await HostSet.connect(state.hosts.filter { hostNames.contains($0.name) }, via: connector)
         }
         let adapters = set.connections.mapValues {
             HostConditions(connection: $0, user: state.user, keyFile: workspace.keyFile) as any ConditionsHost

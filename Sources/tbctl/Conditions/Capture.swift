@@ -56,7 +56,7 @@ struct CaptureCommand: AsyncParsableCommand {
         defer { source.cancel() }
         stderr("capturing \(what) into \(path == "-" ? "stdout" : path)"
                + (seconds.map { " for \($0) s" } ?? "") + " (Ctrl-C to stop)")
-        let capture = Capture(state: state, workspace: project.workspace)
+        let capture = Capture(state: state, workspace: project.workspace, connector: project.workspace.liveHosts)
         let summaries: [Capture.HostSummary]
         do {
             summaries = try await capture.run(what, seconds: seconds, filter: filter.map { [$0] } ?? [], stopper: stopper) { bytes in

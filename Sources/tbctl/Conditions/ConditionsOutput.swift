@@ -19,7 +19,9 @@ struct ConditionsCommand {
         state = try TestbedState.load(from: project.workspace.stateFile)
     }
 
-    var conditions: NetworkConditions { NetworkConditions(state: state, workspace: project.workspace) }
+    var conditions: NetworkConditions {
+        NetworkConditions(state: state, workspace: project.workspace, connector: project.workspace.liveHosts)
+    }
     var resolver: Resolver { Resolver(state: state) }
 
     /// Prints the changes (or that there were none) and the notes; exits 1 listing failures.
