@@ -2,6 +2,7 @@ import Core
 import Hosts
 import Libvirt
 import Metrics
+import TestbedState
 
 extension LiveHypervisor {
     /// One bulk call (groups state, cpu-total, balloon, vcpu, interface, block; NOWAIT). NICs
