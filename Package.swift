@@ -20,8 +20,11 @@ let package = Package(
         .systemLibrary(name: "CLibSSH2", pkgConfig: "libssh2", providers: [.apt(["libssh2-1-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
-        // Shared: the one error type, blocking-call offload, subprocesses, hashing and keys.
-        .target(name: "Core", dependencies: ["COpenSSL"]),
+        // The one error type and the exit status of each class of error: no dependencies, so
+        // every target (pure models too) can throw it.
+        .target(name: "Errors"),
+        // Shared: blocking-call offload, subprocesses, hashing and keys (re-exports Errors).
+        .target(name: "Core", dependencies: ["Errors", "COpenSSL"]),
 
         // 1. compose: testbed.yaml -> located node tree -> typed, validated model.
         .target(name: "YAML", dependencies: ["CLibYAML", "Core"]),
@@ -42,7 +45,7 @@ let package = Package(
         .target(name: "Apply", dependencies: ["Plan", "Hosts", "Artefacts", "TestbedState", "Core"]),
 
         .executableTarget(name: "tbctl", dependencies: [
-            "Project", "Compose", "Compiler", "Artefacts", "TestbedState", "Plan", "Apply", "Hosts", "Core",
+            "Project", "Compose", "Compiler", "Artefacts", "TestbedState", "Plan", "Apply", "Hosts", "SSH", "Core",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -51,6 +54,9 @@ let package = Package(
             "Compose", "Compiler", "Project", "Artefacts", "TestbedState", "YAML", "Core",
         ], path: "bench/Sources/tbctl-bench"),
 
+        .testTarget(name: "ErrorsTests", dependencies: ["Errors"]),
+        // The CLI's contract: output format, error output and exit statuses.
+        .testTarget(name: "CLITests", dependencies: ["tbctl", "Core"]),
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
         .testTarget(name: "ComposeTests", dependencies: ["Compose", "Compiler", "TestbedState", "Core"]),
@@ -68,3 +74,4 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+

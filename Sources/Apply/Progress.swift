@@ -7,15 +7,18 @@ import Foundation
 public final class Progress: Sendable {
     public let verbose: Bool
     private let tty: Bool
+    /// stdout, or stderr when stdout carries a JSON document (`--format json`).
+    private let out: FileHandle
     private let start = Date()
     private struct Live { var tasks: [(id: Int, label: String, since: Date)] = []; var drawn = 0; var next = 0 }
     private let live = Locked(Live())
     private let ticker: Locked<DispatchSourceTimer?> = Locked(nil)
 
-    public init(verbose: Bool, tty: Bool = isatty(STDOUT_FILENO) == 1) {
+    public init(verbose: Bool, tty: Bool? = nil, toStandardError: Bool = false) {
         self.verbose = verbose
-        self.tty = tty
-        if tty {
+        self.out = toStandardError ? .standardError : .standardOutput
+        self.tty = tty ?? (isatty(toStandardError ? STDERR_FILENO : STDOUT_FILENO) == 1)
+        if self.tty {
             let t = DispatchSource.makeTimerSource(queue: .global())
             t.schedule(deadline: .now() + 0.25, repeating: 0.25)
             t.setEventHandler { [weak self] in self?.redraw() }
@@ -35,7 +38,7 @@ public final class Progress: Sendable {
     public func line(_ text: String) {
         live.withLock { l in
             clear(&l)
-            FileHandle.standardOutput.write(Data("\(clock) \(text)\n".utf8))
+            out.write(Data("\(clock) \(text)\n".utf8))
             draw(&l)
         }
     }
@@ -66,7 +69,7 @@ public final class Progress: Sendable {
 
     private func clear(_ l: inout Live) {
         guard tty, l.drawn > 0 else { return }
-        FileHandle.standardOutput.write(Data(String(repeating: "\u{1b}[1A\u{1b}[2K", count: l.drawn).utf8))
+        out.write(Data(String(repeating: "\u{1b}[1A\u{1b}[2K", count: l.drawn).utf8))
         l.drawn = 0
     }
 
@@ -76,7 +79,7 @@ public final class Progress: Sendable {
         let shown = l.tasks.prefix(12)
         var text = shown.map { String(format: "    %5.1fs  %@", now.timeIntervalSince($0.since), $0.label) }
         if l.tasks.count > shown.count { text.append("    … and \(l.tasks.count - shown.count) more") }
-        FileHandle.standardOutput.write(Data((text.joined(separator: "\n") + "\n").utf8))
+        out.write(Data((text.joined(separator: "\n") + "\n").utf8))
         l.drawn = text.count
     }
 }

@@ -44,8 +44,19 @@ public final class HostConnection: Sendable {
             return HostConnection(spec: spec, libvirt: lv, runner: SSHRunner(session: session, location: "host \(spec.name)"),
                                   session: session)
         } catch {
-            throw error.asTBError(.libvirt, "cannot reach host \(spec.name)").about("host \(spec.name)")
+            throw unreachable(spec.name, error)
         }
+    }
+
+    /// A host that could not be connected to is `unreachable` (exit status 3), whatever the
+    /// transport said; that error (libvirt's, SSH's, a host key mismatch) is kept as the cause.
+    static func unreachable(_ host: String, _ error: any Error) -> TBError {
+        let e = error.asTBError(.libvirt, "cannot connect")
+        if e.code == .cancelled || e.code == .unreachable { return e }
+        var out = e.about("host \(host)")
+        out.code = .unreachable
+        out.underlying = e
+        return out
     }
 
     public func close() async {
@@ -71,7 +82,7 @@ public struct HostSet: Sendable {
         for (h, r) in zip(wanted, results) {
             switch r {
             case .success(let c): set.connections[h.name] = c
-            case .failure(let e): set.failures[h.name] = e.asTBError(.libvirt, "cannot reach host \(h.name)")
+            case .failure(let e): set.failures[h.name] = HostConnection.unreachable(h.name, e)
             }
         }
         return set
