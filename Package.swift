@@ -55,6 +55,8 @@ let package = Package(
         ], path: "bench/Sources/tbctl-bench"),
 
         .testTarget(name: "ErrorsTests", dependencies: ["Errors"]),
+        // state.json that cannot be read, and what Project does with it.
+        .testTarget(name: "ProjectTests", dependencies: ["Project", "TestbedState", "Core"]),
         // The CLI's contract: output format, error output and exit statuses.
         .testTarget(name: "CLITests", dependencies: ["tbctl", "Core"]),
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
