@@ -77,3 +77,9 @@ let package = Package(
     swiftLanguageModes: [.v6]
 )
 
+// Warnings are errors in every target of ours (CI tier 1 and every developer build alike), and
+// only in ours: unsafe flags apply to the target they are set on, never to a dependency's
+// targets, so swift-argument-parser may warn without breaking the build.
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(["-warnings-as-errors"])]
+}
