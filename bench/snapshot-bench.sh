@@ -86,7 +86,7 @@ for r in $(seq 1 "$rounds"); do
     sleep 2
     x=$(wall "$out/restore-$r.log" tb snapshot restore "r$r" -v)
     sleep 2
-    d=$(wall "$out/delete-$r.log" tb snapshot delete "r$r" -v)
+    d=$(wall "$out/delete-$r.log" tb snapshot delete "r$r")
     printf "%-5s | %-7s %-16s %-16s | %-7s %-16s %-16s | %-6s\n" "$r" "$c" \
         "$(numbers "was paused" "$out/create-$r.log" | stats)" "$(numbers "snapshotted in" "$out/create-$r.log" | stats)" "$x" \
         "$(numbers "reverted in" "$out/restore-$r.log" | stats)" "$(numbers "was paused" "$out/restore-$r.log" | stats)" "$d"
