@@ -36,10 +36,12 @@ public enum ExitStatus: Int32, Sendable, CaseIterable, Codable {
         }
     }
 
-    /// An error's status. Several problems give `unreachable` when every one is an unreachable
-    /// host, `interrupted` when one is an interruption, else `failed`.
+    /// An error's status: its code's class. Several failures (`failed`, with `problems`) give
+    /// `unreachable` when every one is an unreachable host, `interrupted` when one is an
+    /// interruption, else `failed`; other errors with problems (the mistakes of a compose
+    /// file) keep their own code's class.
     public init(_ error: TBError) {
-        guard !error.problems.isEmpty else { self.init(error.code); return }
+        guard error.code == .failed, !error.problems.isEmpty else { self.init(error.code); return }
         let each = Set(error.problems.map(ExitStatus.init))
         if each.contains(.interrupted) { self = .interrupted } else if each == [.unreachable] { self = .unreachable } else { self = .failed }
     }

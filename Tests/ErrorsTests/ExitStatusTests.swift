@@ -26,6 +26,11 @@ import Testing
         #expect(TBError(.failed, "`up` did not finish", problems: [h1, step]).exitStatus == .failed)
         #expect(TBError(.failed, "`up` did not finish", problems: [step, TBError(.cancelled, "interrupted")]).exitStatus == .interrupted)
         #expect(TBError(.failed, "no problems listed").exitStatus == .failed)
+        // The mistakes of a compose file are usage errors, whatever each one's code.
+        let compose = TBError(.invalidInput, "2 errors in the compose file", problems: [
+            TBError(.invalidInput, "unknown key", object: "testbed.yaml:3:1"), TBError(.notFound, "no such image", object: "testbed.yaml:6:9"),
+        ])
+        #expect(compose.exitStatus == .usage)
     }
 }
 
