@@ -58,7 +58,7 @@ let package = Package(
         // state.json that cannot be read, and what Project does with it.
         .testTarget(name: "ProjectTests", dependencies: ["Project", "TestbedState", "Core"]),
         // The CLI's contract: output format, error output and exit statuses.
-        .testTarget(name: "CLITests", dependencies: ["tbctl", "Core"]),
+        .testTarget(name: "CLITests", dependencies: ["tbctl", "Project", "TestbedState", "Plan", "Core"]),
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
         .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
         .testTarget(name: "ComposeTests", dependencies: ["Compose", "Compiler", "TestbedState", "Core"]),
