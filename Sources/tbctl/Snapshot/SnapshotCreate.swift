@@ -26,9 +26,15 @@ struct SnapshotCreate: AsyncParsableCommand {
 
     /// `tbctl snapshot create --format json` (docs/cli.md).
     struct Document: Encodable {
-        var name: String, kind: String, guests: Int, hosts: Int, seconds: Double
-        /// Seconds each running guest was paused, by guest.
-        var paused: [String: Double]
+        struct Guest: Encodable {
+            var guest: String, host: String
+            /// What the guest was doing when the snapshot was taken.
+            var state: String
+            /// Seconds tbctl held it paused while every guest was snapshotted (absent: it did not run).
+            var pausedSeconds: Double?
+        }
+        var name: String, kind: String, createdAt: String, hosts: [String], seconds: Double
+        var guests: [Guest]
     }
 
     func validate() throws { try SnapshotCommand.checkName(name) }
@@ -40,9 +46,11 @@ struct SnapshotCreate: AsyncParsableCommand {
             let s = try await snapshots.create(name, guests: guests)
             summary.withLock { $0 = s }
         }
-        guard let s = summary.current else { return }
-        if output.isJSON {
-            try printJSON(Document(name: s.name, kind: s.kind.rawValue, guests: s.guests, hosts: s.hosts, seconds: s.seconds, paused: s.paused))
-        }
+        guard let s = summary.current, output.isJSON else { return }
+        let record = try SnapshotStore(snapshots.workspace).load().snapshot(named: name)
+        try printJSON(Document(name: s.name, kind: s.kind.rawValue, createdAt: record?.createdAt ?? "", hosts: record?.hosts ?? [],
+                               seconds: s.seconds, guests: (record?.guests ?? []).map {
+            .init(guest: $0.guest, host: $0.host, state: $0.state.rawValue, pausedSeconds: s.paused[$0.guest])
+        }))
     }
 }

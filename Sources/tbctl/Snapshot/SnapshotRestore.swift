@@ -25,9 +25,15 @@ struct SnapshotRestore: AsyncParsableCommand {
 
     /// `tbctl snapshot restore --format json` (docs/cli.md).
     struct Document: Encodable {
-        var name: String, guests: Int, seconds: Double
-        /// Seconds each guest that ran waited paused, reverted, for the others.
-        var paused: [String: Double]
+        struct Guest: Encodable {
+            var guest: String, host: String
+            /// The state it is back in: as at the snapshot.
+            var state: String
+            /// For a guest that ran: seconds it stood reverted but paused, waiting for the others.
+            var pausedSeconds: Double?
+        }
+        var name: String, hosts: [String], seconds: Double
+        var guests: [Guest]
     }
 
     func run() async throws {
@@ -37,7 +43,11 @@ struct SnapshotRestore: AsyncParsableCommand {
             let s = try await snapshots.restore(name, guests: guests)
             summary.withLock { $0 = s }
         }
-        guard let s = summary.current else { return }
-        if output.isJSON { try printJSON(Document(name: s.name, guests: s.guests, seconds: s.seconds, paused: s.paused)) }
+        guard let s = summary.current, output.isJSON else { return }
+        let entries = try SnapshotStore(snapshots.workspace).load().snapshot(named: name)?.guests
+            .filter { guests.isEmpty || guests.contains($0.guest) } ?? []
+        try printJSON(Document(name: s.name, hosts: Array(Set(entries.map(\.host))).sorted(), seconds: s.seconds, guests: entries.map {
+            .init(guest: $0.guest, host: $0.host, state: $0.state.rawValue, pausedSeconds: s.paused[$0.guest])
+        }))
     }
 }

@@ -71,8 +71,14 @@ enum CLI {
         var snapshots: [Listing]
     }
 
-    struct SnapshotCreate: Decodable { var name: String, kind: String, guests: Int, hosts: Int, seconds: Double, paused: [String: Double] }
-    struct SnapshotRestore: Decodable { var name: String, guests: Int, seconds: Double, paused: [String: Double] }
+    struct SnapshotCreate: Decodable {
+        struct Guest: Decodable { var guest: String, host: String, state: String, pausedSeconds: Double? }
+        var name: String, kind: String, createdAt: String, hosts: [String], seconds: Double, guests: [Guest]
+    }
+    struct SnapshotRestore: Decodable {
+        struct Guest: Decodable { var guest: String, host: String, state: String, pausedSeconds: Double? }
+        var name: String, hosts: [String], seconds: Double, guests: [Guest]
+    }
     struct SnapshotDelete: Decodable { var name: String, deletedFrom: [String], remaining: [String] }
 }
 
