@@ -7,17 +7,19 @@ import Foundation
 public final class Progress: Sendable {
     public let verbose: Bool
     private let tty: Bool
-    /// stdout, or stderr when stdout carries a JSON document (`--format json`).
-    private let out: FileHandle
+    private let write: @Sendable (String) -> Void
     private let start = Date()
     private struct Live { var tasks: [(id: Int, label: String, since: Date)] = []; var drawn = 0; var next = 0 }
     private let live = Locked(Live())
     private let ticker: Locked<DispatchSourceTimer?> = Locked(nil)
 
-    public init(verbose: Bool, tty: Bool? = nil, toStandardError: Bool = false) {
+    /// Lines go to stdout, or to stderr when stdout carries a JSON document (`--format json`);
+    /// `output` takes the text instead (tests read it), with no live display then.
+    public init(verbose: Bool, tty: Bool? = nil, toStandardError: Bool = false, output: (@Sendable (String) -> Void)? = nil) {
         self.verbose = verbose
-        self.out = toStandardError ? .standardError : .standardOutput
-        self.tty = tty ?? (isatty(toStandardError ? STDERR_FILENO : STDOUT_FILENO) == 1)
+        self.tty = (tty ?? (isatty(toStandardError ? STDERR_FILENO : STDOUT_FILENO) == 1)) && output == nil
+        let stream: FileHandle = toStandardError ? .standardError : .standardOutput
+        self.write = output ?? { stream.write(Data($0.utf8)) }
         if self.tty {
             let t = DispatchSource.makeTimerSource(queue: .global())
             t.schedule(deadline: .now() + 0.25, repeating: 0.25)
@@ -38,7 +40,7 @@ public final class Progress: Sendable {
     public func line(_ text: String) {
         live.withLock { l in
             clear(&l)
-            out.write(Data("\(clock) \(text)\n".utf8))
+            write("\(clock) \(text)\n")
             draw(&l)
         }
     }
@@ -69,7 +71,7 @@ public final class Progress: Sendable {
 
     private func clear(_ l: inout Live) {
         guard tty, l.drawn > 0 else { return }
-        out.write(Data(String(repeating: "\u{1b}[1A\u{1b}[2K", count: l.drawn).utf8))
+        write(String(repeating: "\u{1b}[1A\u{1b}[2K", count: l.drawn))
         l.drawn = 0
     }
 
@@ -79,7 +81,7 @@ public final class Progress: Sendable {
         let shown = l.tasks.prefix(12)
         var text = shown.map { String(format: "    %5.1fs  %@", now.timeIntervalSince($0.since), $0.label) }
         if l.tasks.count > shown.count { text.append("    … and \(l.tasks.count - shown.count) more") }
-        out.write(Data((text.joined(separator: "\n") + "\n").utf8))
+        write(text.joined(separator: "\n") + "\n")
         l.drawn = text.count
     }
 }

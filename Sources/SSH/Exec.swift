@@ -1,11 +1,6 @@
 import CLibSSH2
 import Core
 
-/// Which of a remote command's output streams a chunk came from.
-public enum StdStream: Sendable, Equatable {
-    case stdout, stderr
-}
-
 extension SSHSession {
     /// Runs `command` through the remote user's shell. Output is collected and, when `output`
     /// is given, also passed on chunk by chunk as it arrives (on the session's I/O thread:

@@ -25,18 +25,6 @@ extension TestbedState {
             throw StateFileError.damaged(path, error)
         }
     }
-
-    public static func load(from path: String) throws -> TestbedState {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw TBError(.notFound, "no compiled testbed at \(path): run `tbctl generate-artefacts` first")
-        }
-        return try decode(data, path: path)
-    }
-
-    /// The state at `path`, or nil when there is none yet; an unreadable one throws.
-    public static func loadIfPresent(from path: String) throws -> TestbedState? {
-        FileManager.default.fileExists(atPath: path) ? try load(from: path) : nil
-    }
 }
 
 /// Why a state file cannot be used, and the ways out (docs/state-json.md, "When state.json

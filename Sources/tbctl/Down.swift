@@ -2,6 +2,7 @@ import Apply
 import ArgumentParser
 import Project
 import TestbedState
+import Workspace
 
 struct Down: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,7 +21,8 @@ struct Down: AsyncParsableCommand {
     func run() async throws {
         let project = Project(composeFile: options.file)
         let state = try TestbedState.load(from: project.workspace.stateFile)
-        var provisioner = Provisioner(state: state, workspace: project.workspace, progress: output.progress(verbose: verbosity.verbose))
+        var provisioner = Provisioner(state: state, workspace: project.workspace, progress: output.progress(verbose: verbosity.verbose),
+                                      connector: project.workspace.liveHosts)
         let report = ApplyReport()
         provisioner.report = report
         try await output.reporting({

@@ -3,8 +3,8 @@ import ArgumentParser
 import Core
 import Foundation
 import Project
-import SSH
 import TestbedState
+import Workspace
 
 struct Exec: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -82,7 +82,8 @@ struct Exec: AsyncParsableCommand {
         let selected = try GuestSelection.select(state, guests: guests, services: service, all: all,
                                                  composeFile: project.workspace.composeFile)
         guard !selected.isEmpty else { throw TBError(.notFound, "testbed \(state.project) has no guests") }
-        let exec = GuestExec(state: state, workspace: project.workspace, connectTimeout: .seconds(connectTimeout))
+        let exec = GuestExec(state: state, workspace: project.workspace, connector: project.workspace.liveHosts,
+                             connectTimeout: .seconds(connectTimeout))
         let line = GuestCommand.commandLine(command)
         let sink = output.isJSON ? OutputSink.captured(CapturedOutput()) : .printed(GuestOutputPrinter(prefixed: selected.count > 1))
         let outcomes = Locked([GuestExec.Outcome]())

@@ -3,6 +3,7 @@ import ArgumentParser
 import Core
 import Plan
 import Project
+import Workspace
 
 struct Plan: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,7 +30,8 @@ struct Plan: AsyncParsableCommand {
     func run() async throws {
         let project = Project(composeFile: options.file)
         let state = try project.stateForReading("plan")
-        var provisioner = Provisioner(state: state, workspace: project.workspace, progress: Progress(verbose: false, tty: false))
+        var provisioner = Provisioner(state: state, workspace: project.workspace, progress: Progress(verbose: false, tty: false),
+                                      connector: project.workspace.liveHosts)
         provisioner.rerunSetup = rerunSetup
         provisioner.restartChanged = restartChanged
         let (stages, unreachable, notes) = try await provisioner.plan()

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Project
 import TestbedState
+import Workspace
 
 struct SSHConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -3,6 +3,7 @@ import ArgumentParser
 import Compose
 import Core
 import Project
+import Workspace
 
 struct Scale: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -37,7 +38,8 @@ struct Scale: AsyncParsableCommand {
         defer { withExtendedLifetime(lock) {} }
         let state = try project.generate(overrides: overrides)
         try project.workspace.writeJSON(overrides, "scale.json")
-        var provisioner = Provisioner(state: state, workspace: project.workspace, progress: output.progress(verbose: verbosity.verbose))
+        var provisioner = Provisioner(state: state, workspace: project.workspace, progress: output.progress(verbose: verbosity.verbose),
+                                      connector: project.workspace.liveHosts)
         let report = ApplyReport()
         provisioner.report = report
         let services = Dictionary(uniqueKeysWithValues: state.services.map { ($0.name, $0.clones.count) })

@@ -1,6 +1,7 @@
 import Apply
 import ArgumentParser
 import Project
+import Workspace
 
 struct Up: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -33,7 +34,8 @@ struct Up: AsyncParsableCommand {
         let lock = try project.lock(for: "up")
         defer { withExtendedLifetime(lock) {} }
         let state = try project.currentState()
-        var provisioner = Provisioner(state: state, workspace: project.workspace, progress: output.progress(verbose: verbosity.verbose))
+        var provisioner = Provisioner(state: state, workspace: project.workspace, progress: output.progress(verbose: verbosity.verbose),
+                                      connector: project.workspace.liveHosts)
         provisioner.rerunSetup = rerunSetup
         provisioner.restartChanged = restartChanged
         let report = ApplyReport()

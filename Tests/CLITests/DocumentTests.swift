@@ -4,6 +4,7 @@ import Plan
 import Project
 import TestbedState
 import Testing
+import Workspace
 @testable import tbctl
 
 /// The JSON documents built from a compiled testbed, and the text people read built from the

@@ -3,6 +3,7 @@ import Foundation
 import Project
 import TestbedState
 import Testing
+import Workspace
 
 /// A state.json that cannot be read stops every command with what is wrong and what to do;
 /// compiling never starts afresh over it (guests would get other addresses, MACs and hosts).

@@ -1,6 +1,5 @@
 import Apply
 import Core
-import SSH
 
 /// Where guests' output goes: printed as it comes (text), or kept per guest for the JSON document.
 enum OutputSink: Sendable {

@@ -2,6 +2,7 @@ import Apply
 import ArgumentParser
 import Foundation
 import TestbedState
+import Workspace
 
 struct SnapshotCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,7 +33,7 @@ struct SnapshotCommand: AsyncParsableCommand {
         let workspace = Workspace(composeFile: options.file)
         let state = try TestbedState.load(from: workspace.stateFile)
         return Snapshots(state: state, workspace: workspace,
-                         progress: Progress(verbose: verbose, tty: tty, toStandardError: output.isJSON))
+                         progress: Progress(verbose: verbose, tty: tty, toStandardError: output.isJSON), connector: workspace.liveHosts)
     }
 
     static func checkName(_ name: String) throws {

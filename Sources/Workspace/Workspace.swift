@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import TestbedState
 
 /// Where a project's files live: `.testbed/` beside the compose file.
 ///
