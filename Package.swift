@@ -2,10 +2,11 @@
 // tbctl: a KVM testbed provisioner. The targets follow the pipeline
 //   Compose (testbed.yaml) -> Compiler -> TestbedState (+ Artefacts) -> Plan -> Apply
 // Pure targets (no I/O): Vocabulary, ComposeModel, Compiler, TestbedState, OVSModel, Plan.
-// I/O sits in the adapters: YAML and Compose (read the compose file), Workspace (.testbed/),
-// Artefacts and Project (write them), Libvirt, SSH and OVS (one per external system).
-// scripts/check-imports.py checks that every target declares exactly what it imports.
-// docs/architecture.md draws the targets and their dependencies.
+// Every external system is behind a protocol in Hosts (libvirt, Open vSwitch, guest SSH; host
+// commands: Core.CommandRunner); LiveHosts implements them over the Libvirt, SSH and OVS
+// targets, Tests/HostFakes in memory. Apply sees only the protocols. Every target declares
+// exactly what it imports (scripts/check-imports.py); docs/architecture.md has the layers and
+// each target's list.
 import PackageDescription
 
 let package = Package(
@@ -60,10 +61,13 @@ let package = Package(
         ]),
         // 3. plan: state vs what each host really has.  4. apply: make it so.
         .target(name: "Plan", dependencies: ["TestbedState", "OVSModel", "Core"]),
-        .target(name: "Apply", dependencies: ["Plan", "Hosts", "OVSModel", "TestbedState", "Workspace", "Core", "Vocabulary"]),
+        .target(name: "Apply", dependencies: ["Plan", "Hosts", "OVSModel", "TestbedState", "Workspace", "Conditions", "Core", "Vocabulary"]),
+        // Network conditions (links, impairments, partitions, capture): the desired model and
+        // the per-host plans, pure, applied through the ConditionsHost protocol (docs/conditions.md).
+        .target(name: "Conditions", dependencies: ["TestbedState", "Workspace", "Core"]),
 
         .executableTarget(name: "tbctl", dependencies: [
-            "Project", "Compose", "TestbedState", "Workspace", "Plan", "Apply", "LiveHosts", "Core",
+            "Project", "Compose", "TestbedState", "Workspace", "Plan", "Apply", "LiveHosts", "Conditions", "Core",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -96,8 +100,9 @@ let package = Package(
         // In-memory hosts behind the Hosts protocols, with injectable faults, for Apply's tests.
         .target(name: "HostFakes", dependencies: ["Hosts", "OVSModel", "Plan", "TestbedState", "Core", "Vocabulary"],
                 path: "Tests/HostFakes"),
+        .testTarget(name: "ConditionsTests", dependencies: ["Conditions", "ComposeModel", "TestbedState", "Core", "TestSupport"]),
         .testTarget(name: "ApplyTests", dependencies: [
-            "Apply", "HostFakes", "Hosts", "Plan", "Artefacts", "Compiler", "ComposeModel", "TestbedState", "Workspace",
+            "Apply", "HostFakes", "Hosts", "Plan", "Artefacts", "Compiler", "ComposeModel", "TestbedState", "Workspace", "Conditions",
             "Core", "TestSupport",
         ]),
     ],

@@ -31,7 +31,7 @@ public struct StageRunner: Sendable {
                 report?.stage(stage.kind, ran: [], skipped: skipped, failures: [], seconds: 0)
                 continue
             }
-            context.progress.stage("\(stage.kind.rawValue) (\(runnable.count) action\(runnable.count == 1 ? "" : "s"))")
+            context.progress.stage("\(stage.kind.rawValue) (\(plural(runnable.count, "action")))")
             let began = ContinuousClock.now
             let stageFailures = stage.kind == .start ? await runStarts(runnable) : await runConcurrently(runnable)
             report?.stage(stage.kind, ran: runnable, skipped: skipped, failures: stageFailures, seconds: (ContinuousClock.now - began).asSeconds)

@@ -144,7 +144,7 @@ public struct ComposeError: Error, Sendable, CustomStringConvertible {
     /// Each diagnostic a problem of its own (with `--format json`, one object per problem, its
     /// file:line:column as the object), under one headline.
     public var asTBError: TBError {
-        TBError(.invalidInput, "\(diagnostics.count) error\(diagnostics.count == 1 ? "" : "s") in the compose file",
+        TBError(.invalidInput, "\(plural(diagnostics.count, "error")) in the compose file",
                 problems: diagnostics.map { d in
                     TBError(.invalidInput, d.message + (d.path.isEmpty ? "" : " (at \(d.path))"), object: d.mark.map { "\($0)" })
                 })

@@ -1,6 +1,7 @@
 import Apply
-import Core
 import ArgumentParser
+import Core
+import Conditions
 import Plan
 import Project
 import TestbedState
@@ -24,11 +25,15 @@ struct Status: AsyncParsableCommand {
             var networks: [String: String], service: String?
             /// done, pending, none (no setup script).
             var setup: String
+            /// Network conditions on this guest (`link`, `impair`, `partition`), as text for people.
+            var conditions: [String]
         }
         struct Host: Encodable { var host: String; var reachable: Bool; var error: TBError? }
         var project: String
         var guests: [Guest]
         var hosts: [Host]
+        /// Every network condition of the testbed, as text for people (docs/conditions.md).
+        var conditions: [String]
     }
 
     func run() async throws {
@@ -39,14 +44,17 @@ struct Status: AsyncParsableCommand {
         let (hosts, inventories, unreachable) = await provisioner.survey()
         await hosts.closeAll()
         let record = try ApplyContext.loadRecord(project.workspace)
+        let conditions = try ConditionsRecord.load(project.workspace).desired
         let rows = state.userGuests.map { g -> Document.Guest in
             let s = unreachable[g.host] != nil ? "unknown" : inventories[g.host]?.domains[g.domain]?.state.rawValue ?? "absent"
             return .init(guest: g.name, host: g.host, state: s, management: g.managementIP,
                          networks: Dictionary(uniqueKeysWithValues: g.nics.filter { !$0.isManagement }.map { ($0.network, $0.ip) }),
-                         service: g.role.service, setup: g.setup == nil ? "none" : (record.setup[g.name] != nil ? "done" : "pending"))
+                         service: g.role.service, setup: g.setup == nil ? "none" : (record.setup[g.name] != nil ? "done" : "pending"),
+                         conditions: conditions.lines(for: g, state))
         }
         let doc = Document(project: state.project, guests: rows,
-                           hosts: state.hosts.map { .init(host: $0.name, reachable: unreachable[$0.name] == nil, error: unreachable[$0.name]) })
+                           hosts: state.hosts.map { .init(host: $0.name, reachable: unreachable[$0.name] == nil, error: unreachable[$0.name]) },
+                           conditions: conditions.lines)
         try output.emit(doc) { print(Self.text(doc)) }
     }
 
@@ -58,6 +66,11 @@ struct Status: AsyncParsableCommand {
                   r.networks.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "),
                   r.service ?? "-", r.setup)
         }
-        return ([t.rendered] + doc.hosts.compactMap { h in h.error.map { "host \(h.host): \($0.message)" } }).joined(separator: "\n")
+        var lines = [t.rendered]
+        if !doc.conditions.isEmpty {
+            lines.append("network conditions (tbctl link, impair, partition; `up` keeps them):")
+            lines += doc.conditions.map { "  " + $0 }
+        }
+        return (lines + doc.hosts.compactMap { h in h.error.map { "host \(h.host): \($0.message)" } }).joined(separator: "\n")
     }
 }

@@ -62,16 +62,19 @@ import Workspace
 
     @Test func statusTextAndJSONSayTheSame() throws {
         let doc = Status.Document(project: "lab", guests: [
-            .init(guest: "solo", host: "main", state: "running", management: "10.1.0.2", networks: ["lan": "10.2.0.1"], service: nil, setup: "done"),
-            .init(guest: "web-0", host: "h2", state: "unknown", management: "10.1.1.2", networks: [:], service: "web", setup: "pending"),
-            .init(guest: "web-1", host: "main", state: "absent", management: "10.1.0.3", networks: [:], service: "web", setup: "none"),
+            .init(guest: "solo", host: "main", state: "running", management: "10.1.0.2", networks: ["lan": "10.2.0.1"], service: nil, setup: "done", conditions: ["impair solo:lan delay 100ms"]),
+            .init(guest: "web-0", host: "h2", state: "unknown", management: "10.1.1.2", networks: [:], service: "web", setup: "pending", conditions: []),
+            .init(guest: "web-1", host: "main", state: "absent", management: "10.1.0.3", networks: [:], service: "web", setup: "none", conditions: []),
         ], hosts: [.init(host: "main", reachable: true, error: nil),
-                   .init(host: "h2", reachable: false, error: TBError(.unreachable, "connection refused", object: "host h2"))])
+                   .init(host: "h2", reachable: false, error: TBError(.unreachable, "connection refused", object: "host h2"))],
+            conditions: ["impair solo:lan delay 100ms"])
         #expect(Status.text(doc) == """
             GUEST  HOST  STATE             MANAGEMENT  NETWORKS      SERVICE  SETUP
             solo   main  running           10.1.0.2    lan=10.2.0.1  -        done
             web-0  h2    host unreachable  10.1.1.2                  web      pending
             web-1  main  not created       10.1.0.3                  web      none
+            network conditions (tbctl link, impair, partition; `up` keeps them):
+              impair solo:lan delay 100ms
             host h2: connection refused
             """)
         let json = try Self.json(doc)

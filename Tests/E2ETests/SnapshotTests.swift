@@ -25,6 +25,7 @@ extension E2E {
         #expect(create.status == 0 && taken.name == "base" && taken.kind == "testbed" && taken.hosts == ["main"], "\(create)")
         #expect(taken.guests.map(\.guest) == Self.guests && taken.guests.allSatisfy { $0.state == "running" && $0.host == "main" }, "\(create)")
         #expect(taken.guests.allSatisfy { ($0.pausedSeconds ?? 0) > 0 && ($0.pausedSeconds ?? 0) <= taken.seconds }, "\(create)")
+        #expect(taken.guests.allSatisfy { ($0.snapshotSeconds ?? 0) > 0 && ($0.snapshotSeconds ?? 0) <= ($0.pausedSeconds ?? 0) }, "\(create)")
         #expect(try await domainStates(lab) == ["running", "running", "running"])   // no shutdown, no pause left
         for d in try lab.state.userGuests.map(\.domain) { #expect(try await snapshotNames(d) == ["base"], "\(d)") }
 
@@ -37,7 +38,8 @@ extension E2E {
         // Restore: the file is back and the hostname as before, in both guests.
         let restore = try await lab.json(CLI.SnapshotRestore.self, "snapshot", "restore", "base")
         #expect(restore.status == 0 && restore.document?.guests.map(\.guest) == Self.guests, "\(restore)")
-        #expect(restore.document?.guests.allSatisfy { $0.state == "running" && $0.pausedSeconds != nil } == true, "\(restore)")
+        #expect(restore.document?.guests.allSatisfy { $0.state == "running" && $0.pausedSeconds != nil && ($0.revertSeconds ?? 0) > 0 } == true,
+                "\(restore)")
         for g in ["solo", "web-0"] {
             #expect(try await lab.ssh(g, "cat /root/marker; hostname").stdout == "before\n\(g)\n", "\(g)")
         }

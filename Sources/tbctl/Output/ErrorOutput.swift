@@ -43,3 +43,13 @@ enum ErrorOutput {
 func stderr(_ text: String, newline: Bool = true) {
     FileHandle.standardError.write(Data((text + (newline ? "\n" : "")).utf8))
 }
+
+/// Runs `body`, reading what the command line names (a guest, a network, a value): any error it
+/// throws is the user's input (exit 2), whatever code it had.
+func usage<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let e as TBError where e.exitStatus != .usage {
+        var input = e
+        input.code = .invalidInput
+        throw input
+    }
+}

@@ -24,33 +24,16 @@ struct SnapshotCreate: AsyncParsableCommand {
     @Option(name: .customLong("guest"), help: ArgumentHelp("Snapshot only this guest (repeat for more).", valueName: "guest"))
     var guests: [String] = []
 
-    /// `tbctl snapshot create --format json` (docs/cli.md).
-    struct Document: Encodable {
-        struct Guest: Encodable {
-            var guest: String, host: String
-            /// What the guest was doing when the snapshot was taken.
-            var state: String
-            /// Seconds tbctl held it paused while every guest was snapshotted (absent: it did not run).
-            var pausedSeconds: Double?
-        }
-        var name: String, kind: String, createdAt: String, hosts: [String], seconds: Double
-        var guests: [Guest]
-    }
-
     func validate() throws { try SnapshotCommand.checkName(name) }
 
     func run() async throws {
         let snapshots = try SnapshotCommand.snapshots(options, verbose: verbosity.verbose, output: output)
-        let summary = Locked<Snapshots.CreateSummary?>(nil)
+        let summary = Locked<CreateSummary?>(nil)
         try await Interrupt.cancellingOnSignal { [name, guests] in
             let s = try await snapshots.create(name, guests: guests)
             summary.withLock { $0 = s }
         }
-        guard let s = summary.current, output.isJSON else { return }
-        let record = try SnapshotStore(snapshots.workspace).load().snapshot(named: name)
-        try printJSON(Document(name: s.name, kind: s.kind.rawValue, createdAt: record?.createdAt ?? "", hosts: record?.hosts ?? [],
-                               seconds: s.seconds, guests: (record?.guests ?? []).map {
-            .init(guest: $0.guest, host: $0.host, state: $0.state.rawValue, pausedSeconds: s.paused[$0.guest])
-        }))
+        // `tbctl snapshot ... --format json` (docs/cli.md): the summary as the core makes it.
+        if output.isJSON, let s = summary.current { try printJSON(s) }
     }
 }

@@ -23,31 +23,14 @@ struct SnapshotRestore: AsyncParsableCommand {
     @Option(name: .customLong("guest"), help: ArgumentHelp("Restore only this guest (repeat for more).", valueName: "guest"))
     var guests: [String] = []
 
-    /// `tbctl snapshot restore --format json` (docs/cli.md).
-    struct Document: Encodable {
-        struct Guest: Encodable {
-            var guest: String, host: String
-            /// The state it is back in: as at the snapshot.
-            var state: String
-            /// For a guest that ran: seconds it stood reverted but paused, waiting for the others.
-            var pausedSeconds: Double?
-        }
-        var name: String, hosts: [String], seconds: Double
-        var guests: [Guest]
-    }
-
     func run() async throws {
         let snapshots = try SnapshotCommand.snapshots(options, verbose: verbosity.verbose, output: output)
-        let summary = Locked<Snapshots.RestoreSummary?>(nil)
+        let summary = Locked<RestoreSummary?>(nil)
         try await Interrupt.cancellingOnSignal { [name, guests] in
             let s = try await snapshots.restore(name, guests: guests)
             summary.withLock { $0 = s }
         }
-        guard let s = summary.current, output.isJSON else { return }
-        let entries = try SnapshotStore(snapshots.workspace).load().snapshot(named: name)?.guests
-            .filter { guests.isEmpty || guests.contains($0.guest) } ?? []
-        try printJSON(Document(name: s.name, hosts: Array(Set(entries.map(\.host))).sorted(), seconds: s.seconds, guests: entries.map {
-            .init(guest: $0.guest, host: $0.host, state: $0.state.rawValue, pausedSeconds: s.paused[$0.guest])
-        }))
+        // `tbctl snapshot ... --format json` (docs/cli.md): the summary as the core makes it.
+        if output.isJSON, let s = summary.current { try printJSON(s) }
     }
 }

@@ -50,7 +50,10 @@ enum CLI {
     struct Down: Decodable { var command: String, project: String, ok: Bool, purged: Bool, hosts: [HostOutcome] }
 
     struct Status: Decodable {
-        struct Guest: Decodable { var guest: String, host: String, state: String, management: String, networks: [String: String], service: String?, setup: String }
+        struct Guest: Decodable {
+            var guest: String, host: String, state: String, management: String, networks: [String: String], service: String?, setup: String
+            var conditions: [String]
+        }
         struct Host: Decodable { var host: String; var reachable: Bool; var error: Error? }
         var project: String, guests: [Guest], hosts: [Host]
         func state(_ guest: String) -> String? { guests.first { $0.guest == guest }?.state }
@@ -72,11 +75,11 @@ enum CLI {
     }
 
     struct SnapshotCreate: Decodable {
-        struct Guest: Decodable { var guest: String, host: String, state: String, pausedSeconds: Double? }
+        struct Guest: Decodable { var guest: String, host: String, state: String, pausedSeconds: Double?, snapshotSeconds: Double? }
         var name: String, kind: String, createdAt: String, hosts: [String], seconds: Double, guests: [Guest]
     }
     struct SnapshotRestore: Decodable {
-        struct Guest: Decodable { var guest: String, host: String, state: String, pausedSeconds: Double? }
+        struct Guest: Decodable { var guest: String, host: String, state: String, pausedSeconds: Double?, revertSeconds: Double? }
         var name: String, hosts: [String], seconds: Double, guests: [Guest]
     }
     struct SnapshotDelete: Decodable { var name: String, deletedFrom: [String], remaining: [String] }
