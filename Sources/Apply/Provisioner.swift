@@ -123,8 +123,8 @@ public struct Provisioner: Sendable {
         for n in outcome.notes { progress.line("note: network conditions: " + n) }
         for c in outcome.changes { progress.line("network conditions: " + c) }
         guard !outcome.failures.isEmpty else { return }
-        throw TBError(.command, "network conditions could not all be put back (they stay recorded; `tbctl up` retries):\n"
-                      + outcome.failures.map { "- " + $0.description }.joined(separator: "\n"))
+        throw TBError(.failed, "network conditions could not all be put back (they stay recorded; `tbctl up` retries)",
+                      problems: outcome.failures)
     }
 
     private func apply(_ hosts: HostSet, _ inventories: [String: Inventory], _ unreachable: [String: TBError]) async throws {
