@@ -30,14 +30,15 @@ import Testing
     @Test func formatEverywhereVerboseOnlyWhereItDoesSomething() throws {
         let reporting: [any ParsableCommand.Type] = [Status.self, Show.self, Plan.self, Validate.self, GenerateArtefacts.self,
                                                      Up.self, Down.self, Scale.self, Exec.self, SSHConfigCommand.self,
-                                                     SnapshotCreate.self, SnapshotRestore.self, SnapshotList.self, SnapshotDelete.self]
+                                                     SnapshotCreate.self, SnapshotRestore.self, SnapshotList.self, SnapshotDelete.self,
+                                                     Link.self, Impair.self, PartitionCommand.self]
         for command in reporting {
             #expect(Self.flags(command).contains("--format"), "\(command)")
             #expect(Self.flags(command).contains("--json"), "\(command)")
         }
         let verbose: [any ParsableCommand.Type] = [Up.self, Down.self, Scale.self, Exec.self, SSHCommand.self,
                                                    SnapshotCreate.self, SnapshotRestore.self]
-        for command in reporting + [SSHCommand.self] {
+        for command in reporting + [SSHCommand.self, CaptureCommand.self] {
             #expect(Self.flags(command).contains("--verbose") == verbose.contains { $0 == command }, "\(command)")
         }
     }
