@@ -27,8 +27,11 @@ let package = Package(
         .systemLibrary(name: "CLibSSH2", pkgConfig: "libssh2", providers: [.apt(["libssh2-1-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
-        // Shared: the error type, blocking-call offload, subprocesses, hashing and keys, XML escaping.
-        .target(name: "Core", dependencies: ["COpenSSL"]),
+        // The one error type and the exit status of each class of error: no dependencies, so
+        // every target (pure models too) can throw it.
+        .target(name: "Errors"),
+        // Shared: blocking-call offload, subprocesses, hashing and keys, XML escaping (re-exports Errors).
+        .target(name: "Core", dependencies: ["Errors", "COpenSSL"]),
         // The closed vocabularies (accel, datapath, tunnel kind, image format) every stage shares.
         .target(name: "Vocabulary"),
 
@@ -85,6 +88,13 @@ let package = Package(
             "Compose", "ComposeModel", "Compiler", "Project", "Artefacts", "TestbedState", "Workspace", "YAML", "Core",
         ], path: "bench/Sources/tbctl-bench"),
 
+        .testTarget(name: "ErrorsTests", dependencies: ["Errors"]),
+        // state.json that cannot be read, and what Project does with it.
+        .testTarget(name: "ProjectTests", dependencies: ["Project", "TestbedState", "Workspace", "Core"]),
+        // The CLI's contract: output format, error output and exit statuses.
+        .testTarget(name: "CLITests", dependencies: [
+            "tbctl", "Project", "TestbedState", "Workspace", "Plan", "Core", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
         .testTarget(name: "YAMLTests", dependencies: ["YAML", "Core"]),
         .testTarget(name: "ComposeTests", dependencies: ["Compose", "ComposeModel", "Compiler", "TestbedState", "YAML", "Core"]),
@@ -114,3 +124,10 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Warnings are errors in every target of ours (CI tier 1 and every developer build alike), and
+// only in ours: unsafe flags apply to the target they are set on, never to a dependency's
+// targets, so swift-argument-parser may warn without breaking the build.
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(["-warnings-as-errors"])]
+}

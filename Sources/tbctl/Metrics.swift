@@ -25,7 +25,10 @@ struct MetricsCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var options: ProjectOptions
-    @Flag(help: "Print the families as JSON: name, type, help and samples with their labels.") var json = false
+    /// json: the families as an array: name, type, help and samples with their labels.
+    @OptionGroup var output: OutputOptions
+    /// -v: each host's scrape time on stderr.
+    @OptionGroup var verbosity: VerboseOption
 
     func run() async throws {
         let facts = WorkspaceFacts(workspace: Workspace(composeFile: options.file))
@@ -46,9 +49,9 @@ struct MetricsCommand: AsyncParsableCommand {
             let line = h.up ? "host \(h.name): \(h.domains?.count ?? 0) domains in \(String(format: "%.3f", h.seconds)) s"
                 : "host \(h.name): \(h.error ?? "no answer")"
             // A host that did not answer is always said; the others with --verbose.
-            if !h.up || options.verbose { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+            if !h.up || verbosity.verbose { FileHandle.standardError.write(Data((line + "\n").utf8)) }
         }
-        if json { return try printJSON(Exposition.merged(families).filter { !$0.samples.isEmpty }.map(JSONFamily.init)) }
+        if output.isJSON { return try printJSON(Exposition.merged(families).filter { !$0.samples.isEmpty }.map(JSONFamily.init)) }
         print(Exposition.render(families), terminator: "")
     }
 }

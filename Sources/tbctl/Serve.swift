@@ -35,6 +35,8 @@ struct Serve: AsyncParsableCommand {
             """)
 
     @OptionGroup var options: ProjectOptions
+    /// -v: one line per request on stderr.
+    @OptionGroup var verbosity: VerboseOption
     @Option(help: ArgumentHelp("Address and port to listen on (port 0: any free port, printed).", valueName: "host:port"))
     var listen = "127.0.0.1:8080"
     @Option(help: "Require this bearer token on the API and /metrics (needed to listen beyond loopback).")
@@ -69,7 +71,7 @@ struct Serve: AsyncParsableCommand {
         let source = HostStatsSource(connector: facts.workspace.liveHosts)
         // A host slower than 5 s is shown down rather than holding every sample up.
         let sampler = Sampler(scraper: Scraper(source: source, timeout: .seconds(5)), source: facts, interval: .seconds(interval))
-        let log: (@Sendable (String) -> Void)? = options.verbose ? { @Sendable line in FileHandle.standardError.write(Data((line + "\n").utf8)) } : nil
+        let log: (@Sendable (String) -> Void)? = verbosity.verbose ? { @Sendable line in FileHandle.standardError.write(Data((line + "\n").utf8)) } : nil
         let server = try WatchServer(options: .init(listen: try ListenAddress(parsing: listen), token: token, allowWrite: allowWrite,
                                                     requestLog: log),
                                      sampler: sampler, testbed: facts, runs: nil)
