@@ -58,10 +58,13 @@ let package = Package(
         ]),
         // 3. plan: state vs what each host really has.  4. apply: make it so.
         .target(name: "Plan", dependencies: ["TestbedState", "OVSModel", "Core"]),
-        .target(name: "Apply", dependencies: ["Plan", "Hosts", "OVSModel", "TestbedState", "Workspace", "Core", "Vocabulary"]),
+        .target(name: "Apply", dependencies: ["Plan", "Hosts", "OVSModel", "TestbedState", "Workspace", "Conditions", "Core", "Vocabulary"]),
+        // Network conditions (links, impairments, partitions, capture): the desired model and
+        // the per-host plans, pure, applied through the ConditionsHost protocol (docs/conditions.md).
+        .target(name: "Conditions", dependencies: ["TestbedState", "Workspace", "Core"]),
 
         .executableTarget(name: "tbctl", dependencies: [
-            "Project", "Compose", "TestbedState", "Workspace", "Plan", "Apply", "LiveHosts", "Core",
+            "Project", "Compose", "TestbedState", "Workspace", "Plan", "Apply", "LiveHosts", "Conditions", "Core",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -87,8 +90,9 @@ let package = Package(
         // In-memory hosts behind the Hosts protocols, with injectable faults, for Apply's tests.
         .target(name: "HostFakes", dependencies: ["Hosts", "OVSModel", "Plan", "TestbedState", "Core", "Vocabulary"],
                 path: "Tests/HostFakes"),
+        .testTarget(name: "ConditionsTests", dependencies: ["Conditions", "ComposeModel", "TestbedState", "Core", "TestSupport"]),
         .testTarget(name: "ApplyTests", dependencies: [
-            "Apply", "HostFakes", "Hosts", "Plan", "Artefacts", "Compiler", "ComposeModel", "TestbedState", "Workspace",
+            "Apply", "HostFakes", "Hosts", "Plan", "Artefacts", "Compiler", "ComposeModel", "TestbedState", "Workspace", "Conditions",
             "Core", "TestSupport",
         ]),
     ],

@@ -1,3 +1,4 @@
+import Conditions
 import Core
 import Foundation
 import Hosts
@@ -59,6 +60,9 @@ public struct Provisioner: Sendable {
         var out = (state.retiredHosts ?? []).map {
             "host \($0.name) is no longer in the compose file: `up` removes everything of the project from it (images too), then forgets it"
         }
+        if let c = try? ConditionsRecord.load(workspace).desired, !c.isEmpty {
+            out.append("\(c.lines.count) network condition\(c.lines.count == 1 ? " is" : "s are") recorded (`tbctl status` lists them): `up` puts them back where they are missing")
+        }
         out += planner.stoppedPools.map {
             "the storage pool of host \($0) is stopped, so its disks cannot be seen: `up` starts it, then plans that host's images, disks and guests"
         }
@@ -100,7 +104,25 @@ public struct Provisioner: Sendable {
         var (hosts, inventories, unreachable) = await survey()
         unreachable.merge(retiring) { a, _ in a }
         await startStoppedPools(hosts, &inventories, &unreachable)
-        try await hosts.closing { [inventories, unreachable] in try await apply($0, inventories, unreachable) }
+        try await hosts.closing { [inventories, unreachable] hosts in
+            var failed: (any Error)?
+            do { try await apply(hosts, inventories, unreachable) } catch { failed = error }
+            // Conditions go back where a restart (of a guest, of ovs-vswitchd) lost them, also
+            // after a partly failed `up`: on what did come up.
+            try await keepConditions(hosts)
+            if let failed { throw failed }
+        }
+    }
+
+    /// `up` keeps the testbed's network conditions (docs/conditions.md): re-applied where
+    /// missing, dropped (with a note) where their guest or network is gone.
+    func keepConditions(_ hosts: HostSet) async throws {
+        let outcome = try await NetworkConditions(state: state, workspace: workspace, connector: connector).reapply(.everything, using: hosts)
+        for n in outcome.notes { progress.line("note: network conditions: " + n) }
+        for c in outcome.changes { progress.line("network conditions: " + c) }
+        guard !outcome.failures.isEmpty else { return }
+        throw TBError(.command, "network conditions could not all be put back (they stay recorded; `tbctl up` retries):\n"
+                      + outcome.failures.map { "- " + $0.description }.joined(separator: "\n"))
     }
 
     private func apply(_ hosts: HostSet, _ inventories: [String: Inventory], _ unreachable: [String: TBError]) async throws {

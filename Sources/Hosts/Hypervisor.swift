@@ -57,6 +57,12 @@ public protocol DomainHandle: Sendable {
     func snapshot(named name: String) async throws -> (any SnapshotHandle)?
     /// An internal snapshot: disk and, for a running or paused domain, memory.
     func createSnapshot(name: String, description: String) async throws -> any SnapshotHandle
+    /// The domain's XML as libvirt has it now: for a running domain the live one, with its
+    /// taps (`<target dev='vnetN'/>`) and NICs' link states.
+    func xml() async throws -> String
+    /// Changes a device of the running domain in place (a NIC's `<link state='down'/>`): `xml`
+    /// is the device as the domain has it, with only what changes changed.
+    func updateDevice(xml: String) async throws
 }
 
 extension DomainHandle {

@@ -77,6 +77,9 @@ struct LiveDomain: DomainHandle {
     func createSnapshot(name: String, description: String) async throws -> any SnapshotHandle {
         LiveSnapshot(try await domain.createSnapshot(xml: LibvirtXML.snapshot(name: name, description: description)))
     }
+
+    func xml() async throws -> String { try await domain.xml() }
+    func updateDevice(xml: String) async throws { try await domain.updateDevice(xml: xml, .live) }
 }
 
 struct LiveSnapshot: SnapshotHandle {

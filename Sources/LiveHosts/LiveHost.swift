@@ -47,6 +47,11 @@ public final class LiveHost: HostConnection {
         }
     }
 
+    public func stream(script: String, output: @escaping @Sendable (StdStream, [UInt8]) -> Void) async throws -> CommandResult {
+        if let session { return try await session.exec("sh -s", stdin: Array(script.utf8), output: output) }
+        return try await Subprocess.stream(["sh", "-s"], stdin: Array(script.utf8), output: output)
+    }
+
     public func close() async {
         for extra in lanes.withLock({ l in defer { l.extra = [] }; return l.extra }) { await extra.close() }
         await connection.close()

@@ -46,6 +46,35 @@ enum DomainXMLReading {
             .compactMap { DomainMetadata.attribute(kind, in: $0) }
     }
 
+    /// The value of attribute `name` of the first `<tag …>` element (either quote).
+    static func attribute(_ name: String, ofFirst tag: String, in xml: String) -> String? {
+        guard let open = xml.range(of: "<\(tag) "), let close = xml[open.upperBound...].firstIndex(of: ">") else { return nil }
+        let elem = String(xml[open.lowerBound...close])
+        guard let r = elem.range(of: " \(name)=") else { return nil }
+        let quote = elem[r.upperBound]
+        let start = elem.index(after: r.upperBound)
+        guard let end = elem[start...].firstIndex(of: quote) else { return nil }
+        return String(elem[start..<end])
+    }
+
+    /// A running domain's XML as libvirt shows it: each `<interface>` gets a tap
+    /// (`vnet0`, `vnet1`, …) and, when its MAC is in `linksDown`, `<link state='down'/>`.
+    static func live(_ xml: String, linksDown: Set<String>) -> String {
+        var out = ""
+        var rest = xml[...]
+        var tap = 0
+        while let open = rest.range(of: "<interface "), let close = rest[open.upperBound...].range(of: "</interface>") {
+            out += rest[..<open.lowerBound]
+            var nic = String(rest[open.lowerBound..<close.lowerBound])
+            let mac = attribute("address", ofFirst: "mac", in: nic)?.lowercased() ?? ""
+            nic += "<target dev='vnet\(tap)'/>" + (linksDown.contains(mac) ? "<link state='down'/>" : "")
+            out += nic + "</interface>"
+            tap += 1
+            rest = rest[close.upperBound...]
+        }
+        return out + rest
+    }
+
     private static func attribute(prefix: String, in elem: String) -> String? {
         guard let r = elem.range(of: prefix), let eq = elem[r.upperBound...].firstIndex(of: "=") else { return nil }
         let quote = elem[elem.index(after: eq)]

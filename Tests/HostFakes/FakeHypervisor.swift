@@ -215,6 +215,22 @@ struct FakeDomain: DomainHandle {
         return snapshotHandle(snap)
     }
 
+    /// The defined XML, for a running domain with a tap per NIC and its live link states.
+    func xml() async throws -> String {
+        try await on("xml") { d, _ in d.isActive ? DomainXMLReading.live(d.xml, linksDown: d.linksDown) : d.xml }
+    }
+
+    /// Only a NIC's link state can change, as with libvirt's live update of an interface.
+    func updateDevice(xml: String) async throws {
+        try await on("updateDevice") { d, _ in
+            guard d.isActive else { throw TBError(.libvirt, "Requested operation is not valid: domain is not running") }
+            guard let mac = DomainXMLReading.attribute("address", ofFirst: "mac", in: xml)?.lowercased() else {
+                throw TBError(.libvirt, "unsupported configuration: device update of anything but an interface")
+            }
+            if xml.contains("state='down'") || xml.contains("state=\"down\"") { d.linksDown.insert(mac) } else { d.linksDown.remove(mac) }
+        }
+    }
+
     private func snapshotHandle(_ snap: String) -> any SnapshotHandle {
         FakeSnapshot(lab: lab, host: host, domain: name, name: snap)
     }
@@ -222,6 +238,7 @@ struct FakeDomain: DomainHandle {
     private func stop(_ d: inout DomainRecord) {
         d.state = .shutoff
         d.live = [:]
+        d.linksDown = []
     }
 
     private func removeIfGoneTransient() throws {

@@ -1,3 +1,4 @@
+import Conditions
 import Core
 import Foundation
 import Hosts
@@ -23,8 +24,23 @@ extension Snapshots {
         // checkStillThere found every guest in the state.
         let guests = entries.compactMap { state.guest(named: $0.guest) }
         return try await withHosts(hostNames) { hosts in
-            try await revert(name, entries, try await resolve(guests, hosts), began: began)
+            let summary = try await revert(name, entries, try await resolve(guests, hosts), began: began)
+            try await keepConditions(Set(guests.map(\.name)), hosts)
+            return summary
         }
+    }
+
+    /// A revert brings back the snapshot's qdiscs and link states (docs/conditions.md):
+    /// conditions are the testbed's present, not part of its snapshots, so the current ones
+    /// are put back on the restored guests.
+    func keepConditions(_ guests: Set<String>, _ hosts: HostSet) async throws {
+        guard ConditionsRecord.exists(workspace) else { return }   // never used: no snapshot holds any
+        let outcome = try await NetworkConditions(state: state, workspace: workspace, connector: connector).afterRevert(guests, using: hosts)
+        progress.line("network conditions: the testbed's current ones are kept (a snapshot does not hold them)"
+                      + (outcome.changes.isEmpty ? "" : ": " + outcome.changes.joined(separator: "; ")))
+        guard !outcome.failures.isEmpty else { return }
+        throw TBError(.command, "the snapshot was restored, but network conditions could not all be put back (`tbctl up` retries):\n"
+                      + outcome.failures.map { "- " + $0.description }.joined(separator: "\n"))
     }
 
     private func revert(_ name: String, _ entries: [SnapshotRecord.GuestEntry], _ targets: [Target],
