@@ -17,6 +17,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // HTTP for `tbctl serve`: no dependencies of its own, ~40 s to build (docs/serve.md).
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
     ],
     targets: [
         // C libraries, used through small shims.
@@ -25,8 +27,11 @@ let package = Package(
         .systemLibrary(name: "CLibSSH2", pkgConfig: "libssh2", providers: [.apt(["libssh2-1-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
 
-        // Shared: the error type, blocking-call offload, subprocesses, hashing and keys, XML escaping.
-        .target(name: "Core", dependencies: ["COpenSSL"]),
+        // The one error type and the exit status of each class of error: no dependencies, so
+        // every target (pure models too) can throw it.
+        .target(name: "Errors"),
+        // Shared: blocking-call offload, subprocesses, hashing and keys, XML escaping (re-exports Errors).
+        .target(name: "Core", dependencies: ["Errors", "COpenSSL"]),
         // The closed vocabularies (accel, datapath, tunnel kind, image format) every stage shares.
         .target(name: "Vocabulary"),
 
@@ -52,9 +57,9 @@ let package = Package(
         // The seam: a protocol in front of each external system (Hypervisor and its handles,
         // VirtualSwitch, GuestSession, HostConnection) and the logic written against them.
         // LiveHosts is the real implementation; Tests/HostFakes an in-memory one.
-        .target(name: "Hosts", dependencies: ["Plan", "OVSModel", "TestbedState", "Core", "Vocabulary"]),
+        .target(name: "Hosts", dependencies: ["Plan", "OVSModel", "Metrics", "TestbedState", "Core", "Vocabulary"]),
         .target(name: "LiveHosts", dependencies: [
-            "Hosts", "Libvirt", "SSH", "OVS", "OVSModel", "Plan", "TestbedState", "Core", "Vocabulary",
+            "Hosts", "Libvirt", "SSH", "OVS", "OVSModel", "Plan", "Metrics", "TestbedState", "Core", "Vocabulary",
         ]),
         // 3. plan: state vs what each host really has.  4. apply: make it so.
         .target(name: "Plan", dependencies: ["TestbedState", "OVSModel", "Core"]),
@@ -63,8 +68,18 @@ let package = Package(
         // the per-host plans, pure, applied through the ConditionsHost protocol (docs/conditions.md).
         .target(name: "Conditions", dependencies: ["TestbedState", "Workspace", "Core"]),
 
+        // Observe: libvirt's bulk statistics + tbctl's own facts -> Prometheus text (pure).
+        .target(name: "Metrics", dependencies: ["TestbedState", "Core"]),
+        // `tbctl serve`: /metrics, the JSON API and the page (embedded), over a sampler.
+        .target(name: "Server", dependencies: ["Metrics", "TestbedState", "Core",
+                                               .product(name: "FlyingFox", package: "FlyingFox"),
+                                               .product(name: "FlyingSocks", package: "FlyingFox")],
+                resources: [.embedInCode("Page/index.html"), .embedInCode("Page/app.js"),
+                            .embedInCode("Page/app.css"), .embedInCode("Page/favicon.svg")]),
+
         .executableTarget(name: "tbctl", dependencies: [
-            "Project", "Compose", "TestbedState", "Workspace", "Plan", "Apply", "LiveHosts", "Conditions", "Core",
+            "Project", "Compose", "TestbedState", "Workspace", "Plan", "Apply", "Hosts", "LiveHosts", "Conditions", "Metrics", "Server",
+            "Core",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -73,6 +88,13 @@ let package = Package(
             "Compose", "ComposeModel", "Compiler", "Project", "Artefacts", "TestbedState", "Workspace", "YAML", "Core",
         ], path: "bench/Sources/tbctl-bench"),
 
+        .testTarget(name: "ErrorsTests", dependencies: ["Errors"]),
+        // state.json that cannot be read, and what Project does with it.
+        .testTarget(name: "ProjectTests", dependencies: ["Project", "TestbedState", "Workspace", "Core"]),
+        // The CLI's contract: output format, error output and exit statuses.
+        .testTarget(name: "CLITests", dependencies: [
+            "tbctl", "Project", "TestbedState", "Workspace", "Plan", "Core", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
         .testTarget(name: "YAMLTests", dependencies: ["YAML", "Core"]),
         .testTarget(name: "ComposeTests", dependencies: ["Compose", "ComposeModel", "Compiler", "TestbedState", "YAML", "Core"]),
@@ -88,8 +110,12 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "PlanTests", dependencies: ["Plan", "OVSModel", "Compiler", "TestbedState", "TestSupport"]),
         // In-memory hosts behind the Hosts protocols, with injectable faults, for Apply's tests.
-        .target(name: "HostFakes", dependencies: ["Hosts", "OVSModel", "Plan", "TestbedState", "Core", "Vocabulary"],
+        .target(name: "HostFakes", dependencies: ["Hosts", "Metrics", "OVSModel", "Plan", "TestbedState", "Core", "Vocabulary"],
                 path: "Tests/HostFakes"),
+        .testTarget(name: "MetricsTests", dependencies: [
+            "Metrics", "Hosts", "HostFakes", "LiveHosts", "ComposeModel", "TestbedState", "Core", "TestSupport",
+        ]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "Metrics", "TestbedState", "Core", "TestSupport"]),
         .testTarget(name: "ConditionsTests", dependencies: ["Conditions", "ComposeModel", "TestbedState", "Core", "TestSupport"]),
         .testTarget(name: "ApplyTests", dependencies: [
             "Apply", "HostFakes", "Hosts", "Plan", "Artefacts", "Compiler", "ComposeModel", "TestbedState", "Workspace", "Conditions",
@@ -98,3 +124,10 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Warnings are errors in every target of ours (CI tier 1 and every developer build alike), and
+// only in ours: unsafe flags apply to the target they are set on, never to a dependency's
+// targets, so swift-argument-parser may warn without breaking the build.
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(["-warnings-as-errors"])]
+}

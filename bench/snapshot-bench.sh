@@ -67,34 +67,36 @@ printf "up: %.1f s\n" "$(echo "$(date +%s.%N) - $start" | bc)"
 sleep 20
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-# Lines of `tbctl -v` such as "[   0.8s]     node-3 was paused 0.80 s": the number per guest.
-numbers() { grep -E "^\[[ 0-9.]+s\]     [a-z0-9-]+ $1 [0-9.]+ s$" "$2" | awk '{print $(NF-1)}'; }
-per_guest() { grep -E "^\[[ 0-9.]+s\]     [a-z0-9-]+ $1 [0-9.]+ s$" "$2" | sed -E 's/^\[[ 0-9.]+s\] +([a-z0-9-]+) .* ([0-9.]+) s$/\1 \2/' | sort -V; }
+# From `tbctl snapshot create|restore --json` (docs/cli.md): one key of every guest, a number
+# a line (`numbers KEY FILE`), or "guest number" lines in guest order (`per_guest KEY FILE`).
+numbers() { python3 -c 'import json, sys; [print(g[sys.argv[1]]) for g in json.load(open(sys.argv[2]))["guests"] if g.get(sys.argv[1]) is not None]' "$1" "$2"; }
+per_guest() { python3 -c 'import json, sys; [print(g["guest"], "%.2f" % g[sys.argv[1]]) for g in json.load(open(sys.argv[2]))["guests"] if g.get(sys.argv[1]) is not None]' "$1" "$2" | sort -V; }
 stats() { sort -n | awk '{a[NR]=$1} END {if (NR) printf "%.2f/%.2f/%.2f", a[1], a[int((NR+1)/2)], a[NR]; else printf "-"}'; }
-# wall LOG COMMAND...: runs COMMAND with its output in LOG, prints its wall time in seconds.
+# wall OUT COMMAND...: runs COMMAND with its stdout in OUT.json and stderr in OUT.log, prints
+# its wall time in seconds.
 wall() {
-    local log=$1 s; shift
+    local out=$1 s; shift
     s=$(date +%s.%N)
-    "$@" > "$log" 2>&1 || { cat "$log" >&2; return 1; }
+    "$@" > "$out.json" 2> "$out.log" || { cat "$out.log" >&2; return 1; }
     printf "%.2f" "$(echo "$(date +%s.%N) - $s" | bc)"
 }
 
 printf "\n%-5s | %-7s %-16s %-16s | %-7s %-16s %-16s | %-6s\n" round create "paused" "snapshot call" restore "revert call" "waiting paused" delete
 printf "%-5s | %-7s %-16s %-16s | %-7s %-16s %-16s | %-6s\n" "" "wall s" "min/med/max s" "min/med/max s" "wall s" "min/med/max s" "min/med/max s" "wall s"
 for r in $(seq 1 "$rounds"); do
-    c=$(wall "$out/create-$r.log" tb snapshot create "r$r" -v)
+    c=$(wall "$out/create-$r" tb snapshot create "r$r" --json)
     sleep 2
-    x=$(wall "$out/restore-$r.log" tb snapshot restore "r$r" -v)
+    x=$(wall "$out/restore-$r" tb snapshot restore "r$r" --json)
     sleep 2
-    d=$(wall "$out/delete-$r.log" tb snapshot delete "r$r" -v)
+    d=$(wall "$out/delete-$r" tb snapshot delete "r$r" --json)
     printf "%-5s | %-7s %-16s %-16s | %-7s %-16s %-16s | %-6s\n" "$r" "$c" \
-        "$(numbers "was paused" "$out/create-$r.log" | stats)" "$(numbers "snapshotted in" "$out/create-$r.log" | stats)" "$x" \
-        "$(numbers "reverted in" "$out/restore-$r.log" | stats)" "$(numbers "was paused" "$out/restore-$r.log" | stats)" "$d"
+        "$(numbers pausedSeconds "$out/create-$r.json" | stats)" "$(numbers snapshotSeconds "$out/create-$r.json" | stats)" "$x" \
+        "$(numbers revertSeconds "$out/restore-$r.json" | stats)" "$(numbers pausedSeconds "$out/restore-$r.json" | stats)" "$d"
     sleep 3
 done
 
 echo
 echo "pause per guest during snapshot create (s), by round:"
-for r in $(seq 1 "$rounds"); do per_guest "was paused" "$out/create-$r.log" > "$out/pause-$r.txt"; done
+for r in $(seq 1 "$rounds"); do per_guest pausedSeconds "$out/create-$r.json" > "$out/pause-$r.txt"; done
 paste $(for r in $(seq 1 "$rounds"); do echo "$out/pause-$r.txt"; done) | awk '{printf "  %-8s", $1; for (i = 2; i <= NF; i += 2) printf " %6s", $i; printf "\n"}'
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

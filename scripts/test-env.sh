@@ -1,6 +1,7 @@
 #!/bin/bash
 # Make this machine ready for tbctl's tests, idempotently, as root, without systemd.
-#   up       install missing Debian packages (scripts/install-deps.sh), start virtlogd and
+#   up       install missing Debian packages (scripts/install-deps.sh) and the tests' Python
+#            tools (scripts/install-pytools.sh), start virtlogd and
 #            libvirtd (when their sockets do not answer) and Open vSwitch (when ovs-vsctl
 #            does not answer), wait until `virsh -c qemu:///system uri` and `ovs-vsctl show`
 #            answer, then build the demo image (images/build-demo-image.sh; cheap when up to date)
@@ -25,6 +26,13 @@ pid_of() {   # pid_of PIDFILE: the pid when that process is alive
   local p; p=$(cat "$1" 2>/dev/null) || return 1
   [ -n "$p" ] && kill -0 "$p" 2>/dev/null && echo "$p"
 }
+# spawn CMD...: runs a command that leaves daemons behind without this script's descriptors
+# above 2. A daemon inherits them: started under `flock /tmp/tbctl-e2e.lock`, it would hold
+# the machine's e2e lock for as long as it runs, and every e2e run would wait for ever.
+spawn() {
+  ( for fd in /proc/$BASHPID/fd/*; do n=${fd##*/}; [ "$n" -gt 2 ] && [ "$n" -lt 255 ] && eval "exec $n>&-"; done 2>/dev/null
+    exec "$@" )
+}
 wait_for() { # wait_for SECONDS WHAT CMD...
   local n=$(( $1 * 5 )) what=$2 i; shift 2
   for ((i = 0; i < n; i++)); do "$@" && return 0; sleep 0.2; done
@@ -33,14 +41,14 @@ wait_for() { # wait_for SECONDS WHAT CMD...
 
 start_libvirt() {
   if ! sock_ok /run/libvirt/virtlogd-sock; then
-    say "starting virtlogd"; virtlogd -d || die "virtlogd failed to start"
+    say "starting virtlogd"; spawn virtlogd -d || die "virtlogd failed to start"
     wait_for 10 virtlogd sock_ok /run/libvirt/virtlogd-sock
   fi
   if ! virsh_ok; then
     if p=$(pid_of /run/libvirtd.pid); then
       say "libvirtd (pid $p) runs but does not answer yet: waiting"
     else
-      say "starting libvirtd"; libvirtd -d || die "libvirtd failed to start"
+      say "starting libvirtd"; spawn libvirtd -d || die "libvirtd failed to start"
     fi
     wait_for 30 "libvirtd ($URI)" virsh_ok
   fi
@@ -50,13 +58,13 @@ start_libvirt() {
 start_ovs() {
   if ! ovs_ok; then
     say "starting Open vSwitch (userspace datapath only: no openvswitch kernel module here)"
-    /usr/share/openvswitch/scripts/ovs-ctl start --system-id=random >/tmp/test-env-ovs.log 2>&1 ||
+    spawn /usr/share/openvswitch/scripts/ovs-ctl start --system-id=random >/tmp/test-env-ovs.log 2>&1 ||
       say "ovs-ctl start: $(grep -iv ulimit /tmp/test-env-ovs.log | tail -n 2 | tr '\n' ' ')"
     # ovs-ctl gives up on ovs-vswitchd when it cannot load the kernel module: start it directly
     if ! pid_of /run/openvswitch/ovs-vswitchd.pid >/dev/null; then
       if pid_of /run/openvswitch/ovsdb-server.pid >/dev/null; then
         say "starting ovs-vswitchd directly"
-        ovs-vswitchd unix:/run/openvswitch/db.sock --pidfile=/run/openvswitch/ovs-vswitchd.pid \
+        spawn ovs-vswitchd unix:/run/openvswitch/db.sock --pidfile=/run/openvswitch/ovs-vswitchd.pid \
           --detach --no-chdir --log-file=/var/log/openvswitch/ovs-vswitchd.log -vconsole:off ||
           die "ovs-vswitchd failed to start"
       fi
@@ -102,6 +110,7 @@ up)
   for a in "$@"; do case $a in --no-install) install=0;; --no-image) image=0;; *) die "unknown option $a";; esac; done
   t0=$(date +%s)
   [ $install = 1 ] && { "$ROOT/scripts/install-deps.sh" || die "install-deps.sh failed"; }
+  [ $install = 1 ] && { "$ROOT/scripts/install-pytools.sh" || die "install-pytools.sh failed"; }
   mkdir -p /run/libvirt /run/openvswitch /var/log/openvswitch
   start_libvirt
   start_ovs

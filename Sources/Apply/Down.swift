@@ -28,9 +28,12 @@ extension Provisioner {
             }
         }
         let failures = zip(connections, results).compactMap { c, r -> Failure? in
-            guard case .failure(let error) = r else { return nil }
-            return Failure(action: .removeDomain(domain: "*", host: c.key), error: error.asTBError().about("host \(c.key)"))
+            guard case .failure(let error) = r else { report?.host(c.key, "ok"); return nil }
+            let e = error.asTBError().about("host \(c.key)")
+            report?.host(c.key, "failed", e)
+            return Failure(action: .removeDomain(domain: "*", host: c.key), error: e)
         }
+        for (name, e) in hosts.failures.sorted(by: { $0.key < $1.key }) { report?.host(name, "unreachable", e) }
         // Snapshots live in the guests' disks: those of the hosts cleaned out are gone.
         let cleaned = Set(hosts.connections.keys).subtracting(failures.map(\.action.host))
         try SnapshotStore(workspace).forget(guests: Set(state.guests.filter { cleaned.contains($0.host) }.map(\.name)))
@@ -65,14 +68,19 @@ struct HostTeardown: Sendable {
         let domainsGone = await step("remove the project's domains") {
             let domains = try await host.projectDomains(project: project)
             _ = try await concurrentMap(Array(domains.keys)) { try await executor.removeDomainIfPresent($0, on: host) }
+            context.progress.detail("removed \(plural(domains.count, "domain")) from \(host.name)")
         }
         let volumesGone = domainsGone ? await step("remove the project's volumes") { try await removeVolumes(purge: purge) } : false
         _ = await step("remove the management network") {
             guard let net = try await host.libvirt.network(named: host.spec.management.network) else { return }
             if try await net.isActive() { try await net.destroy() }
             try await net.undefine()
+            context.progress.detail("removed network \(host.spec.management.network) from \(host.name)")
         }
-        _ = await step("remove the project's OVS bridges") { try await host.ovs.deleteProject(project: project) }
+        _ = await step("remove the project's OVS bridges") {
+            try await host.ovs.deleteProject(project: project)
+            context.progress.detail("removed the project's OVS bridges from \(host.name)")
+        }
         try context.update { r in
             if volumesGone {
                 r.volumes[host.name] = purge ? nil : r.volumes[host.name]?.filter { $0.key.hasPrefix("base-") || $0.key.hasPrefix("golden-") }
@@ -81,7 +89,7 @@ struct HostTeardown: Sendable {
         }
         guard problems.isEmpty else {
             if problems.count == 1 { throw problems[0] }
-            throw TBError(.command, "\(problems.count) parts could not be removed:\n" + problems.map { "- \($0.description)" }.joined(separator: "\n"))
+            throw TBError(.failed, "\(problems.count) parts could not be removed", problems: problems)
         }
     }
 
@@ -94,9 +102,11 @@ struct HostTeardown: Sendable {
         try await pool.refresh()
         let volumes = try await pool.volumes().filter { purge || !($0.name.hasPrefix("base-") || $0.name.hasPrefix("golden-")) }
         _ = try await concurrentMap(volumes) { try await $0.delete() }
+        context.progress.detail("removed \(plural(volumes.count, "volume")) from \(host.name)")
         guard purge else { return }
         try await pool.destroy()
         try await pool.delete()
         try await pool.undefine()
+        context.progress.detail("removed pool \(host.spec.pool) from \(host.name)")
     }
 }

@@ -13,11 +13,13 @@ public final class Progress: Sendable {
     private let live = Locked(Live())
     private let ticker: Locked<DispatchSourceTimer?> = Locked(nil)
 
-    /// `output` takes the text instead of stdout (tests read it); there is no live display then.
-    public init(verbose: Bool, tty: Bool = isatty(STDOUT_FILENO) == 1, output: (@Sendable (String) -> Void)? = nil) {
+    /// Lines go to stdout, or to stderr when stdout carries a JSON document (`--format json`);
+    /// `output` takes the text instead (tests read it), with no live display then.
+    public init(verbose: Bool, tty: Bool? = nil, toStandardError: Bool = false, output: (@Sendable (String) -> Void)? = nil) {
         self.verbose = verbose
-        self.tty = tty && output == nil
-        self.write = output ?? { FileHandle.standardOutput.write(Data($0.utf8)) }
+        self.tty = (tty ?? (isatty(toStandardError ? STDERR_FILENO : STDOUT_FILENO) == 1)) && output == nil
+        let stream: FileHandle = toStandardError ? .standardError : .standardOutput
+        self.write = output ?? { stream.write(Data($0.utf8)) }
         if self.tty {
             let t = DispatchSource.makeTimerSource(queue: .global())
             t.schedule(deadline: .now() + 0.25, repeating: 0.25)

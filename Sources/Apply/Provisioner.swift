@@ -17,6 +17,8 @@ public struct Provisioner: Sendable {
     public var rerunSetup = false
     /// Restart running guests whose definition changed (`--restart-changed`).
     public var restartChanged = false
+    /// Filled in as `up`, `scale` and `down` go, for `--format json`.
+    public var report: ApplyReport?
 
     public init(state: TestbedState, workspace: Workspace, progress: Progress, connector: any HostConnector) {
         self.state = state; self.workspace = workspace; self.progress = progress; self.connector = connector
@@ -121,31 +123,32 @@ public struct Provisioner: Sendable {
         for n in outcome.notes { progress.line("note: network conditions: " + n) }
         for c in outcome.changes { progress.line("network conditions: " + c) }
         guard !outcome.failures.isEmpty else { return }
-        throw TBError(.command, "network conditions could not all be put back (they stay recorded; `tbctl up` retries):\n"
-                      + outcome.failures.map { "- " + $0.description }.joined(separator: "\n"))
+        throw TBError(.failed, "network conditions could not all be put back (they stay recorded; `tbctl up` retries)",
+                      problems: outcome.failures)
     }
 
     private func apply(_ hosts: HostSet, _ inventories: [String: Inventory], _ unreachable: [String: TBError]) async throws {
-        for (name, e) in unreachable.sorted(by: { $0.key < $1.key }) { progress.line("host \(name) unreachable: \(e.message)") }
+        for (name, e) in unreachable.sorted(by: { $0.key < $1.key }) {
+            progress.line("host \(name) unreachable: \(e.message)")
+            report?.host(name, "unreachable", e)
+        }
         let planner = try planner(inventories)
         let stages = planner.plan()
-        defer { for n in notes(planner) { progress.line("note: " + n) } }
+        defer { for n in notes(planner) { progress.line("note: " + n); report?.note(n) } }
         if stages.isEmpty && unreachable.isEmpty {
             progress.line("nothing to do: the testbed matches \(workspace.stateFile)")
             return
         }
         let context = try ApplyContext(state: state, workspace: workspace, hosts: hosts, progress: progress)
-        let failures = try await StageRunner(context: context).run(stages)
+        let failures = try await StageRunner(context: context, report: report).run(stages)
         try Self.report(failures: failures, unreachable: unreachable, what: "up")
         progress.line("testbed \(state.project) is up: \(plural(state.userGuests.count, "guest")) on \(plural(state.hosts.count, "host"))")
     }
 
     static func report(failures: [Failure], unreachable: [String: TBError], what: String) throws {
         guard !failures.isEmpty || !unreachable.isEmpty else { return }
-        var lines = unreachable.sorted { $0.key < $1.key }.map { "- \($0.value.description)" }
-        lines += failures.map { "- \($0.error.description)" }
-        let n = failures.count + unreachable.count
-        throw TBError(.command, "`\(what)` did not finish: \(plural(n, "problem")) (what succeeded stays; run `tbctl \(what)` again once fixed):\n"
-                      + lines.joined(separator: "\n"))
+        let problems = unreachable.sorted { $0.key < $1.key }.map(\.value) + failures.map(\.error)
+        throw TBError(.failed, "`\(what)` did not finish: \(plural(problems.count, "problem")) (what succeeded stays; run `tbctl \(what)` again once fixed)",
+                      problems: problems)
     }
 }

@@ -15,8 +15,10 @@ public struct StageRunner: Sendable {
     public let context: ApplyContext
     /// At most this many actions in flight per stage (libvirt and sshd both have connection limits).
     public var width = 24
+    /// Where each stage's outcome is recorded for `--format json`, when asked for.
+    public var report: ApplyReport?
 
-    public init(context: ApplyContext) { self.context = context }
+    public init(context: ApplyContext, report: ApplyReport? = nil) { self.context = context; self.report = report }
 
     public func run(_ stages: [Stage]) async throws -> [Failure] {
         var failures: [Failure] = []
@@ -24,9 +26,15 @@ public struct StageRunner: Sendable {
         for stage in stages {
             try Task.checkCancellation()
             let runnable = stage.actions.filter { !scope.skips($0) }
-            guard !runnable.isEmpty else { continue }
+            let skipped = stage.actions.filter { scope.skips($0) }
+            guard !runnable.isEmpty else {
+                report?.stage(stage.kind, ran: [], skipped: skipped, failures: [], seconds: 0)
+                continue
+            }
             context.progress.stage("\(stage.kind.rawValue) (\(plural(runnable.count, "action")))")
+            let began = ContinuousClock.now
             let stageFailures = stage.kind == .start ? await runStarts(runnable) : await runConcurrently(runnable)
+            report?.stage(stage.kind, ran: runnable, skipped: skipped, failures: stageFailures, seconds: (ContinuousClock.now - began).asSeconds)
             try Task.checkCancellation()
             for f in stageFailures {
                 failures.append(f)

@@ -141,7 +141,12 @@ public struct ComposeError: Error, Sendable, CustomStringConvertible {
     public var diagnostics: [Diagnostic]
     public init(_ diagnostics: [Diagnostic]) { self.diagnostics = diagnostics }
     public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
+    /// Each diagnostic a problem of its own (with `--format json`, one object per problem, its
+    /// file:line:column as the object), under one headline.
     public var asTBError: TBError {
-        TBError(.invalidInput, "\(plural(diagnostics.count, "error")) in the compose file:\n" + description)
+        TBError(.invalidInput, "\(plural(diagnostics.count, "error")) in the compose file",
+                problems: diagnostics.map { d in
+                    TBError(.invalidInput, d.message + (d.path.isEmpty ? "" : " (at \(d.path))"), object: d.mark.map { "\($0)" })
+                })
     }
 }

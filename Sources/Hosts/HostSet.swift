@@ -21,10 +21,21 @@ public struct HostSet: Sendable {
         for (h, r) in zip(wanted, results) {
             switch r {
             case .success(let c): set.connections[h.name] = c
-            case .failure(let e): set.failures[h.name] = e.asTBError(.libvirt, "cannot reach host \(h.name)")
+            case .failure(let e): set.failures[h.name] = unreachable(h.name, e)
             }
         }
         return set
+    }
+
+    /// A host that could not be connected to is `unreachable` (exit status 3), whatever the
+    /// transport said; that error (libvirt's, SSH's, a host key mismatch) is kept underneath.
+    static func unreachable(_ host: String, _ error: any Error) -> TBError {
+        let e = error.asTBError(.libvirt, "cannot reach host \(host)")
+        if e.code == .cancelled || e.code == .unreachable { return e }
+        var out = e.object?.hasPrefix("host \(host)") == true ? e : e.about("host \(host)")
+        out.code = .unreachable
+        out.underlying = e
+        return out
     }
 
     public subscript(_ host: String) -> (any HostConnection)? { connections[host] }

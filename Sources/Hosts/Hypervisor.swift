@@ -1,4 +1,5 @@
 import Core
+import Metrics
 import Plan
 import TestbedState
 import Vocabulary
@@ -24,6 +25,11 @@ public protocol Hypervisor: Sendable {
     func network(named name: String) async throws -> (any NetworkHandle)?
     /// Defines (does not start) the host's management NAT network with these DHCP entries.
     func defineManagementNetwork(_ management: Host.Management, dhcpHosts: [Inventory.DHCPHost]) async throws -> any NetworkHandle
+
+    /// Statistics of every domain (state, CPU, memory, vCPUs, NICs with their MAC, disks) in
+    /// one call that does not wait on a domain whose monitor is busy (libvirt's
+    /// virConnectGetAllDomainStats with NOWAIT).
+    func allDomainStats() async throws -> [DomainStats]
 }
 
 /// libvirt's domain states (virDomainState).

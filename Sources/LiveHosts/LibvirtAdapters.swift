@@ -10,7 +10,11 @@ import Vocabulary
 
 struct LiveHypervisor: Hypervisor {
     let connection: LibvirtConnection
-    init(_ connection: LibvirtConnection) { self.connection = connection }
+    /// The host's tap -> MAC map for `allDomainStats` (kept by LiveHost across calls).
+    let macs: InterfaceMACCache
+    init(_ connection: LibvirtConnection, macs: InterfaceMACCache = InterfaceMACCache()) {
+        self.connection = connection; self.macs = macs
+    }
 
     func domain(named name: String) async throws -> (any DomainHandle)? {
         try await connection.domain(named: name).map(LiveDomain.init)

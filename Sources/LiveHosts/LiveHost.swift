@@ -19,13 +19,15 @@ public final class LiveHost: HostConnection {
     public let poolLock = AsyncMutex()
     /// More libvirt connections to the host, opened by `widen(for:)` (see Lanes.swift).
     let lanes = Locked(Lanes())
+    /// Tap -> MAC of running domains, for the statistics' NIC labels (read once per domain start).
+    let macs = InterfaceMACCache()
 
     init(spec: Host, libvirt: LibvirtConnection, runner: any CommandRunner, session: SSHSession?) {
         self.spec = spec; self.connection = libvirt; self.runner = runner; self.session = session
         self.ovs = OVSSwitch(runner: runner)
     }
 
-    public var libvirt: any Hypervisor { LiveHypervisor(connection) }
+    public var libvirt: any Hypervisor { LiveHypervisor(connection, macs: macs) }
 
     /// Connects to a host. For a remote host the SSH session comes first: it checks the host key
     /// against the project's known_hosts (recording it on first contact), so libvirt's own

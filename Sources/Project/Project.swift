@@ -46,7 +46,9 @@ public struct Project: Sendable {
         }
         try workspace.ensureRoot()
         let key = try workspace.projectKey(project: compose.project)
-        let previous = try? TestbedState.load(from: workspace.stateFile)
+        // An unreadable previous state stops here (what is wrong, what to do): compiling
+        // without it would give guests other addresses, MACs and hosts.
+        let previous = try TestbedState.loadIfPresent(from: workspace.stateFile)
         let cache = DigestCache(workspace: workspace)
         let overrides = try scaleOverrides().merging(extra) { _, new in new }
         let replicas = effectiveReplicas(compose, overrides)
@@ -82,7 +84,8 @@ public struct Project: Sendable {
     }
 
     /// The compiled state when it is up to date with the compose file; nil when compiling
-    /// is due (it rewrites state.json and the artefacts).
+    /// is due (it rewrites state.json and the artefacts; an unreadable state.json makes
+    /// compiling stop with what to do).
     public func compiledState() -> TestbedState? {
         guard let state = try? TestbedState.load(from: workspace.stateFile),
               let bytes = FileManager.default.contents(atPath: workspace.composeFile),

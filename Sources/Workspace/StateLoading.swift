@@ -10,4 +10,9 @@ extension TestbedState {
         }
         return try decode(data, path: path)
     }
+
+    /// The state at `path`, or nil when there is none yet; an unreadable one throws.
+    public static func loadIfPresent(from path: String) throws -> TestbedState? {
+        FileManager.default.fileExists(atPath: path) ? try load(from: path) : nil
+    }
 }

@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import TestbedState
 
 /// Where a project's files live: `.testbed/` beside the compose file.
 ///
@@ -57,7 +58,10 @@ public struct Workspace: Sendable {
     public func readJSON<T: Decodable>(_ type: T.Type, _ name: String) throws -> T? {
         guard let data = FileManager.default.contents(atPath: path(name)) else { return nil }
         do { return try JSONDecoder().decode(T.self, from: data) } catch {
-            throw TBError(.io, "\(path(name)) is damaged", underlying: error)
+            var e = TBError(.invalidInput, "\(path(name)) is damaged (\(DecodingProblem.describe(error))): restore it from a backup, or delete it (tbctl then forgets what it recorded there)",
+                            underlying: error)
+            e.cause = nil
+            throw e
         }
     }
 

@@ -18,9 +18,13 @@ struct Exec: AsyncParsableCommand {
             its arguments, passed on exactly (sh -c 'exit 3'). stdin is not forwarded (use \
             `tbctl ssh GUEST -- CMD`).
 
-            Exit status: 0 when the command exited 0 on every guest; 1 otherwise, with a summary \
-            on stderr of each guest that failed (its exit status, or why it could not be \
-            reached); 2 for bad usage (unknown guest or service).
+            Exit status: 0 when the command exited 0 on every guest; 1 otherwise, with an \
+            error on stderr naming each guest that failed (its exit status, or why it could not \
+            be reached; 3 when every failure was an unreachable host); 2 for bad usage (unknown \
+            guest or service).
+
+            With --format json nothing is streamed: stdout gets one document with, per guest, \
+            its exit status, stdout, stderr (as text) and duration (docs/cli.md).
 
             Examples:
               tbctl exec --all -- hostname
@@ -29,6 +33,8 @@ struct Exec: AsyncParsableCommand {
             """)
 
     @OptionGroup var options: ProjectOptions
+    @OptionGroup var verbosity: VerboseOption
+    @OptionGroup var output: OutputOptions
     /// The guests, then (after `--`) the command. ArgumentParser allows no positional after an
     /// array of positionals, and puts the words after `--` in the array: `split` separates them.
     @Argument(help: ArgumentHelp("Guests to run on (any number), then `--` and the command.", valueName: "guest"))
@@ -54,45 +60,55 @@ struct Exec: AsyncParsableCommand {
         if connectTimeout < 1 { throw ValidationError("--connect-timeout must be at least 1 second") }
     }
 
+    /// `tbctl exec --format json` (docs/cli.md).
+    struct Document: Encodable {
+        struct Guest: Encodable {
+            var guest: String, host: String
+            var ok: Bool
+            /// The command's exit status; absent when it did not run or finish (see `error`).
+            var exitStatus: Int32?
+            var stdout: String, stderr: String
+            var seconds: Double
+            var error: TBError?
+        }
+        var command: String
+        var ok: Bool
+        var guests: [Guest]
+    }
+
     func run() async throws {
         let project = Project(composeFile: options.file)
         let state = try TestbedState.load(from: project.workspace.stateFile)
-        let selected = try usage { try GuestSelection.select(state, guests: guests, services: service, all: all,
-                                                             composeFile: project.workspace.composeFile) }
+        let selected = try GuestSelection.select(state, guests: guests, services: service, all: all,
+                                                 composeFile: project.workspace.composeFile)
         guard !selected.isEmpty else { throw TBError(.notFound, "testbed \(state.project) has no guests") }
-        let printer = GuestOutputPrinter(prefixed: selected.count > 1)
         let exec = GuestExec(state: state, workspace: project.workspace, connector: project.workspace.liveHosts,
                              connectTimeout: .seconds(connectTimeout))
         let line = GuestCommand.commandLine(command)
+        let sink = output.isJSON ? OutputSink.captured(CapturedOutput()) : .printed(GuestOutputPrinter(prefixed: selected.count > 1))
         let outcomes = Locked([GuestExec.Outcome]())
         try await Interrupt.cancellingOnSignal {
-            let r = await exec.run(line, on: selected) { guest, stream, bytes in printer.write(guest.name, stream, bytes) }
+            let r = await exec.run(line, on: selected) { guest, stream, bytes in sink.write(guest.name, stream, bytes) }
             outcomes.withLock { $0 = r }
         }
         let results = outcomes.current
-        for o in results { printer.finish(o.guest) }
-        if options.verbose {
+        if case .printed(let printer) = sink { for o in results { printer.finish(o.guest) } }
+        if verbosity.verbose {
             for o in results { stderr(String(format: "%@: %@ (%.1fs)", o.guest, o.summary, o.seconds)) }
+        }
+        if case .captured(let captured) = sink {
+            try printJSON(Document(command: line, ok: results.allSatisfy(\.succeeded), guests: results.map { o in
+                .init(guest: o.guest, host: state.guest(named: o.guest)?.host ?? "", ok: o.succeeded, exitStatus: o.status,
+                      stdout: captured.text(o.guest, .stdout), stderr: captured.text(o.guest, .stderr), seconds: o.seconds,
+                      error: o.error)
+            }))
         }
         let failed = results.filter { !$0.succeeded }
         guard !failed.isEmpty else { return }
-        var text = selected.count == 1 ? "" : "\(failed.count) of \(results.count) guests failed:\n"
-        for o in failed {
-            text += (selected.count == 1 ? "" : "  ") + "\(o.guest): " + o.summary.replacingOccurrences(of: "\n", with: "\n    ") + "\n"
+        let problems = failed.map { o in
+            (o.error ?? TBError(.command, o.summary)).about(o.guest)
         }
-        stderr("tbctl exec: " + text, newline: false)
-        throw ExitCode(1)
+        if selected.count == 1 { throw problems[0] }
+        throw TBError(.failed, "\(failed.count) of \(results.count) guests failed", problems: problems)
     }
-}
-
-/// Runs `body`; a TBError it throws is printed like any error but exits 2 (bad usage).
-func usage<T>(_ body: () throws -> T) throws -> T {
-    do { return try body() } catch let e as TBError {
-        stderr("error: \(e.description)")
-        throw ExitCode(2)
-    }
-}
-
-func stderr(_ text: String, newline: Bool = true) {
-    FileHandle.standardError.write(Data((text + (newline ? "\n" : "")).utf8))
 }

@@ -2,10 +2,11 @@ import ArgumentParser
 import Core
 import Foundation
 
-/// Exit codes: 0 ok, 1 a user-facing error (bad compose file, a failed step), 2 bad usage.
+/// Runs the command; a failure exits with its class's status (ExitStatus, docs/cli.md).
 @main
 struct Main {
     static func main() async {
+        let format = OutputFormat.requested(in: CommandLine.arguments)
         do {
             var command = try Tbctl.parseAsRoot()
             if var cmd = command as? AsyncParsableCommand {
@@ -13,18 +14,8 @@ struct Main {
             } else {
                 try command.run()
             }
-        } catch let error as TBError {
-            FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
-            exit(1)
-        } catch let error as ExitCode {
-            exit(error.rawValue)
         } catch {
-            let code = Tbctl.exitCode(for: error)
-            if code == .success || code.rawValue == 1 {
-                Tbctl.exit(withError: error)
-            }
-            FileHandle.standardError.write(Data((Tbctl.fullMessage(for: error) + "\n").utf8))
-            exit(2)
+            exit(ErrorOutput.report(error, format: format))
         }
     }
 }
@@ -48,17 +39,45 @@ struct Tbctl: AsyncParsableCommand {
               tbctl scale web=5           set a service's number of clones
               tbctl impair web-0 --delay 100ms   network conditions: also link, partition, capture
               tbctl down                  remove guests and networks (images stay cached)
+
+            Output: every command that reports something takes --format text|json (--json for \
+            short). With json, stdout is one JSON document and an error is one line of JSON on \
+            stderr: {"error": {"code", "exitStatus", "message", "object", "cause", ...}}. Field \
+            names are a contract: docs/cli.md.
+
+            Exit status:
+            \(ExitStatus.allCases.map { "  \(String($0.rawValue).padding(toLength: 4, withPad: " ", startingAt: 0))\($0.summary)" }.joined(separator: "\n"))
             """,
+        version: Version.description,
         subcommands: [GenerateArtefacts.self, Validate.self, Show.self, Plan.self, Up.self, Status.self,
                       Exec.self, SSHCommand.self, SSHConfigCommand.self, SnapshotCommand.self, Scale.self, Down.self,
-                      Link.self, Impair.self, PartitionCommand.self, CaptureCommand.self])
+                      Link.self, Impair.self, PartitionCommand.self, CaptureCommand.self, MetricsCommand.self, Serve.self])
+}
+
+extension ExitStatus {
+    /// One line per status for `tbctl --help` (docs/cli.md has the long form).
+    var summary: String {
+        switch self {
+        case .ok: "ok"
+        case .failed: "a step failed (host, guest, exec's command); the rest is done"
+        case .usage: "usage or invalid input (options, compose file, names); nothing changed"
+        case .unreachable: "a testbed host could not be reached, and nothing else failed"
+        case .conflict: "the project is busy (another tbctl runs) or a name is taken"
+        case .internalError: "a bug in tbctl"
+        case .interrupted: "interrupted (Ctrl-C); run the command again to finish"
+        }
+    }
 }
 
 /// Options every command that reads a project takes.
 struct ProjectOptions: ParsableArguments {
     @Option(name: .shortAndLong, help: "The compose file.")
     var file: String = "testbed.yaml"
+}
 
-    @Flag(name: .shortAndLong, help: "Show each libvirt, OVS and SSH step.")
+/// `-v`, on the commands where it shows more: each libvirt, OVS and SSH step of `up`, `scale`,
+/// `down` and `snapshot`; each guest's outcome and time in `exec`; ssh's own `-v` in `ssh`.
+struct VerboseOption: ParsableArguments {
+    @Flag(name: .shortAndLong, help: "Show each libvirt, OVS and SSH step as it happens.")
     var verbose = false
 }

@@ -24,51 +24,26 @@ struct SSHCommand: ParsableCommand {
             """)
 
     @OptionGroup var options: ProjectOptions
+    @Flag(name: .shortAndLong, help: "Passed on to ssh (its debug output).") var verbose = false
     @Argument(help: "The guest.") var guest: String
     @Argument(parsing: .postTerminator, help: "A command to run instead of a login shell, after `--`.") var command: [String] = []
 
     func run() throws {
         let project = Project(composeFile: options.file)
         let state = try TestbedState.load(from: project.workspace.stateFile)
-        let g = try usage { try GuestSelection.one(state, guest, composeFile: project.workspace.composeFile) }
+        let g = try GuestSelection.one(state, guest, composeFile: project.workspace.composeFile)
         try SSHConfig.write(state, workspace: project.workspace)
         var argv = ["ssh", "-F", project.workspace.sshConfig]
-        if options.verbose { argv.append("-v") }
+        if verbose { argv.append("-v") }
         argv += ["--", g.name]
         if !command.isEmpty { argv.append(GuestCommand.wrap(g, GuestCommand.commandLine(command))) }
         let path = Subprocess.resolve("ssh")
         guard FileManager.default.isExecutableFile(atPath: path) else {
-            throw TBError(.notFound, "OpenSSH's `ssh` is not installed (apt-get install openssh-client)")
+            throw TBError(.unsupported, "OpenSSH's `ssh` is not installed (apt-get install openssh-client)")
         }
         fflush(nil)
         let cargs = argv.map { strdup($0) } + [nil]
         execv(path, cargs)
         throw TBError(.command, "cannot run \(path)", cause: String(cString: strerror(errno)))
-    }
-}
-
-struct SSHConfigCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "ssh-config",
-        abstract: "Print an OpenSSH config for the testbed's guests and remote hosts.",
-        discussion: """
-            A Host entry per guest (its name and <project>.<guest>) and per remote host \
-            (<project>.host.<host>), using the project key and the generated host keys, which \
-            it also (re)writes to .testbed/guests_known_hosts. The same text is in \
-            .testbed/ssh_config. Give ssh's -F a file: OpenSSH closes inherited descriptors \
-            before it reads -F, so `-F <(tbctl ssh-config)` fails (docs/access.md).
-
-            Examples:
-              ssh -F .testbed/ssh_config web-0 hostname
-              tbctl ssh-config > lab.ssh && scp -F lab.ssh file web-0:/tmp/
-            """)
-
-    @OptionGroup var options: ProjectOptions
-
-    func run() throws {
-        let project = Project(composeFile: options.file)
-        let state = try TestbedState.load(from: project.workspace.stateFile)
-        try SSHConfig.write(state, workspace: project.workspace)
-        print(SSHConfig.render(state, workspace: project.workspace), terminator: "")
     }
 }

@@ -3,6 +3,7 @@ import ArgumentParser
 import Compose
 import Core
 import Project
+import Workspace
 
 struct Scale: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -12,17 +13,21 @@ struct Scale: AsyncParsableCommand {
             runs their seeds and setup scripts, or removes the highest indices with their disks. \
             Nothing else is restarted or touched. The count is kept in .testbed/scale.json and \
             wins over the compose file's `replicas` until the compose file changes that value \
-            (see docs/scale.md).
+            (see docs/scale.md). --format json prints `up`'s summary, with each service's clones.
             """)
 
     @OptionGroup var options: ProjectOptions
+    @OptionGroup var verbosity: VerboseOption
+    @OptionGroup var output: OutputOptions
     @Argument(help: "SERVICE=N pairs; N may be 0.") var counts: [String]
+
+    func validate() throws { _ = try counts.map(Self.parse) }
 
     func run() async throws {
         let project = Project(composeFile: options.file)
         let compose = try project.loadCompose()
         var overrides = try project.scaleOverrides()
-        for (service, n) in try counts.map(parse) {
+        for (service, n) in try counts.map(Self.parse) {
             guard let spec = compose.guests.first(where: { $0.name == service }), let replicas = spec.replicas else {
                 let services = compose.guests.filter(\.isService).map(\.name)
                 throw TBError(.invalidInput, "`\(service)` is not a service of \(options.file) (services: \(services.joined(separator: ", ")))")
@@ -33,12 +38,17 @@ struct Scale: AsyncParsableCommand {
         defer { withExtendedLifetime(lock) {} }
         let state = try project.generate(overrides: overrides)
         try project.workspace.writeJSON(overrides, "scale.json")
-        let provisioner = Provisioner(state: state, workspace: project.workspace,
-                                      progress: Progress(verbose: options.verbose), connector: project.workspace.liveHosts)
-        try await Interrupt.cancellingOnSignal { try await provisioner.upLocked() }
+        var provisioner = Provisioner(state: state, workspace: project.workspace, progress: output.progress(verbose: verbosity.verbose),
+                                      connector: project.workspace.liveHosts)
+        let report = ApplyReport()
+        provisioner.report = report
+        let services = Dictionary(uniqueKeysWithValues: state.services.map { ($0.name, $0.clones.count) })
+        try await output.reporting({
+            try await Interrupt.cancellingOnSignal { [provisioner] in try await provisioner.upLocked() }
+        }, output.upDocument("scale", state, report, services: services))
     }
 
-    func parse(_ arg: String) throws -> (String, Int) {
+    static func parse(_ arg: String) throws -> (String, Int) {
         let parts = arg.split(separator: "=", maxSplits: 1).map(String.init)
         guard parts.count == 2, !parts[0].isEmpty, let n = Int(parts[1]), n >= 0 else {
             throw ValidationError("expected SERVICE=N with N >= 0, got `\(arg)`")

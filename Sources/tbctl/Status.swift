@@ -1,5 +1,6 @@
 import Apply
 import ArgumentParser
+import Core
 import Conditions
 import Plan
 import Project
@@ -9,15 +10,29 @@ import Workspace
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Show each guest's host, state, addresses, service and whether its setup ran.",
-        discussion: "Asks every host's libvirt for the real state. Exit 0 even when guests are down.")
+        discussion: "Asks every host's libvirt for the real state. Exit 0 even when guests are down or a host does not answer.")
 
     @OptionGroup var options: ProjectOptions
-    @Flag(help: "Print as JSON.") var json = false
+    @OptionGroup var output: OutputOptions
 
-    struct Row: Encodable {
-        var guest: String, host: String, state: String, management: String
-        var networks: [String: String], service: String?, setup: String
-        /// Network conditions on this guest (`link`, `impair`, `partition`), as `status` prints them.
+    /// `tbctl status --format json` (docs/cli.md).
+    struct Document: Encodable {
+        struct Guest: Encodable {
+            var guest: String, host: String
+            /// running, paused, shutoff, other (libvirt's); absent (no domain); unknown (host unreachable).
+            var state: String
+            var management: String
+            var networks: [String: String], service: String?
+            /// done, pending, none (no setup script).
+            var setup: String
+            /// Network conditions on this guest (`link`, `impair`, `partition`), as text for people.
+            var conditions: [String]
+        }
+        struct Host: Encodable { var host: String; var reachable: Bool; var error: TBError? }
+        var project: String
+        var guests: [Guest]
+        var hosts: [Host]
+        /// Every network condition of the testbed, as text for people (docs/conditions.md).
         var conditions: [String]
     }
 
@@ -30,26 +45,32 @@ struct Status: AsyncParsableCommand {
         await hosts.closeAll()
         let record = try ApplyContext.loadRecord(project.workspace)
         let conditions = try ConditionsRecord.load(project.workspace).desired
-        let rows = state.userGuests.map { g -> Row in
-            let s = unreachable[g.host] != nil ? "host unreachable"
-                : inventories[g.host]?.domains[g.domain]?.state.rawValue ?? "not created"
-            return Row(guest: g.name, host: g.host, state: s, management: g.managementIP,
-                       networks: Dictionary(uniqueKeysWithValues: g.nics.filter { !$0.isManagement }.map { ($0.network, $0.ip) }),
-                       service: g.role.service, setup: g.setup == nil ? "none" : (record.setup[g.name] != nil ? "done" : "pending"),
-                       conditions: conditions.lines(for: g, state))
+        let rows = state.userGuests.map { g -> Document.Guest in
+            let s = unreachable[g.host] != nil ? "unknown" : inventories[g.host]?.domains[g.domain]?.state.rawValue ?? "absent"
+            return .init(guest: g.name, host: g.host, state: s, management: g.managementIP,
+                         networks: Dictionary(uniqueKeysWithValues: g.nics.filter { !$0.isManagement }.map { ($0.network, $0.ip) }),
+                         service: g.role.service, setup: g.setup == nil ? "none" : (record.setup[g.name] != nil ? "done" : "pending"),
+                         conditions: conditions.lines(for: g, state))
         }
-        if json { return try printJSON(rows) }
+        let doc = Document(project: state.project, guests: rows,
+                           hosts: state.hosts.map { .init(host: $0.name, reachable: unreachable[$0.name] == nil, error: unreachable[$0.name]) },
+                           conditions: conditions.lines)
+        try output.emit(doc) { print(Self.text(doc)) }
+    }
+
+    static func text(_ doc: Document) -> String {
         var t = Table("GUEST", "HOST", "STATE", "MANAGEMENT", "NETWORKS", "SERVICE", "SETUP")
-        for r in rows {
-            t.add(r.guest, r.host, r.state, r.management,
+        let shown = ["absent": "not created", "unknown": "host unreachable"]
+        for r in doc.guests {
+            t.add(r.guest, r.host, shown[r.state] ?? r.state, r.management,
                   r.networks.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "),
                   r.service ?? "-", r.setup)
         }
-        print(t.rendered)
-        if !conditions.isEmpty {
-            print("network conditions (tbctl link, impair, partition; `up` keeps them):")
-            for line in conditions.lines { print("  " + line) }
+        var lines = [t.rendered]
+        if !doc.conditions.isEmpty {
+            lines.append("network conditions (tbctl link, impair, partition; `up` keeps them):")
+            lines += doc.conditions.map { "  " + $0 }
         }
-        for (h, e) in unreachable.sorted(by: { $0.key < $1.key }) { print("host \(h): \(e.message)") }
+        return (lines + doc.hosts.compactMap { h in h.error.map { "host \(h.host): \($0.message)" } }).joined(separator: "\n")
     }
 }

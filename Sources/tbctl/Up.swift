@@ -1,6 +1,7 @@
 import Apply
 import ArgumentParser
 import Project
+import Workspace
 
 struct Up: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,9 +16,15 @@ struct Up: AsyncParsableCommand {
             running on the old definition until it next powers off; `up` says so. With \
             --restart-changed such guests are shut down (ACPI, powered off after 90 s) and \
             started again; their disks, and so their setup, stay.
+
+            With --format json, progress goes to stderr and stdout gets one summary: every \
+            stage's actions with their result (ok, failed, skipped) and error, unreachable \
+            hosts and notes, also when `up` fails (exit 1, or 3 when only hosts were unreachable).
             """)
 
     @OptionGroup var options: ProjectOptions
+    @OptionGroup var verbosity: VerboseOption
+    @OptionGroup var output: OutputOptions
     @Flag(help: "Run every guest's setup script again, even where it already ran.") var rerunSetup = false
     @Flag(help: "Restart the running guests whose definition changed, so that they run on the new one.")
     var restartChanged = false
@@ -27,10 +34,14 @@ struct Up: AsyncParsableCommand {
         let lock = try project.lock(for: "up")
         defer { withExtendedLifetime(lock) {} }
         let state = try project.currentState()
-        var provisioner = Provisioner(state: state, workspace: project.workspace,
-                                      progress: Progress(verbose: options.verbose), connector: project.workspace.liveHosts)
+        var provisioner = Provisioner(state: state, workspace: project.workspace, progress: output.progress(verbose: verbosity.verbose),
+                                      connector: project.workspace.liveHosts)
         provisioner.rerunSetup = rerunSetup
         provisioner.restartChanged = restartChanged
-        try await Interrupt.cancellingOnSignal { [provisioner] in try await provisioner.upLocked() }
+        let report = ApplyReport()
+        provisioner.report = report
+        try await output.reporting({
+            try await Interrupt.cancellingOnSignal { [provisioner] in try await provisioner.upLocked() }
+        }, output.upDocument("up", state, report))
     }
 }

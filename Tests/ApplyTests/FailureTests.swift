@@ -34,7 +34,9 @@ import Testing
         let lost = guests(on: "h1", t)
         #expect(!lost.isEmpty)
         #expect(lost.allSatisfy { t.domain($0.name, on: "h1") == nil })
-        let problems = error.message.split(separator: "\n").filter { $0.hasPrefix("- ") }
+        // The failures are data: one problem each, naming its guest and host.
+        #expect(error.code == .failed && error.exitStatus == .failed)
+        let problems = error.problems.map(\.description)
         #expect(!problems.isEmpty)
         #expect(problems.allSatisfy { $0.contains("host h1") }, "\(problems)")
         #expect(Set(lost.map(\.name)).isSubset(of: Set(problems.compactMap { p in lost.first { p.contains("guest \($0.name) ") }?.name })))
@@ -49,7 +51,7 @@ import Testing
         t.lab.inject(fault)
         let error = try #require(await t.failingUp())
         #expect(error.message.contains("1 problem"))
-        #expect(error.message.contains("guest web-1 on host") && error.message.contains("qemu unexpectedly closed the monitor"))
+        #expect(error.description.contains("guest web-1 on host") && error.description.contains("qemu unexpectedly closed the monitor"))
         for g in t.state.userGuests where g.name != "web-1" {
             #expect(t.domain(g.name, on: g.host)?.state == .running, "\(g.name)")
         }
@@ -71,8 +73,8 @@ import Testing
         }
         let error = try #require(await t.failingUp())
         #expect(error.message.contains("1 problem"))
-        #expect(error.message.contains("golden image of web (builder web-golden) on host main"))
-        #expect(error.message.contains("exited with status 3"))
+        #expect(error.description.contains("golden image of web (builder web-golden) on host main"))
+        #expect(error.description.contains("exited with status 3"))
         #expect(!t.lab.calls.contains { $0.op == "volume.copy" || $0.op == "volume.receive" })
         for h in ["main", "h1", "h2"] {
             #expect(!t.lab.host(h).domains.keys.contains { $0.hasPrefix("lab-web-") }, "web's domains on \(h)")
@@ -92,7 +94,7 @@ import Testing
                                                              state: .running)
         }
         let error = try #require(await t.failingUp())
-        #expect(error.message.contains("domain lab-db on host main exists but is not part of project lab"))
+        #expect(error.description.contains("domain lab-db on host main exists but is not part of project lab"))
         #expect(t.domain("db")?.uuid == "user-uuid" && t.domain("db")?.state == .running)
         #expect(t.domain("app")?.state == .running)
     }

@@ -34,7 +34,8 @@ import YAML
         } catch let e as ComposeError {
             #expect(e.description == "\(f.composePath):2:16: error: unknown image `x`: no images are defined (at guests.web.image)")
             #expect(e.asTBError.code == .invalidInput)
-            #expect(e.asTBError.message.hasPrefix("1 error in the compose file:\n"))
+            #expect(e.asTBError.message == "1 error in the compose file")
+            #expect(e.asTBError.problems.map(\.object) == e.diagnostics.map { $0.mark.map { "\($0)" } })
         }
     }
 

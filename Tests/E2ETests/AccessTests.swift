@@ -40,25 +40,37 @@ extension E2E {
         #expect(all.status == 0, "\(all.stdout)\(all.stderr)")
         #expect(lines(all.stdout) == ["solo | solo", "web-0 | web-0", "web-1 | web-1"])
         print("tbctl exec --all -- hostname on 3 guests: \(took)")
+        // The same as data: each guest's exit status and output, whole.
+        let each = try await lab.execJSON("--all", "--", "hostname; echo to-stderr >&2")
+        #expect(each.status == 0 && each.document?.ok == true, "\(each)")
+        #expect(try each.doc().guests.map(\.guest) == ["solo", "web-0", "web-1"])
+        for g in try each.doc().guests {
+            #expect(g.exitStatus == 0 && g.stdout == "\(g.guest)\n" && g.stderr == "to-stderr\n" && g.host == "main" && g.error == nil, "\(g)")
+        }
 
         // One guest: its output as it is; a failure exits 1 and says who exited with what.
         let three = try await lab.run("exec", "web-0", "--", "sh", "-c", "exit 3")
         #expect(three.status == 1)
         #expect(three.stderr.contains("web-0: exited with status 3"), "\(three.stderr)")
+        let threeJSON = try await lab.execJSON("web-0", "--", "sh", "-c", "exit 3")
+        #expect(threeJSON.status == 1 && threeJSON.document?["web-0"]?.exitStatus == 3 && threeJSON.document?.ok == false, "\(threeJSON)")
+        #expect(threeJSON.error?.code == "command" && threeJSON.error?.object == "web-0", "\(threeJSON)")
         let streams = try await lab.run("exec", "solo", "--", "echo out; echo err >&2")
         #expect(streams.status == 0 && streams.stdout == "out\n" && streams.stderr == "err\n", "\(streams)")
 
         // The guest's env is exported; --service selects the clones.
         let greeting = try await lab.run("exec", "solo", "--", "echo \"$GREETING from $ROLE\"")
         #expect(greeting.stdout == "hello world from solo\n", "\(greeting.stdout)\(greeting.stderr)")
-        let service = try await lab.run("exec", "--service", "web", "--", "echo $ROLE")
+        let service = try await lab.execJSON("--service", "web", "--", "echo $ROLE")
         #expect(service.status == 0)
-        #expect(lines(service.stdout) == ["web-0 | web", "web-1 | web"])
-        // Several guests, some failing: each failure summarised.
-        let mixed = try await lab.run("exec", "solo", "web-1", "--", "test \"$ROLE\" = solo")
-        #expect(mixed.status == 1)
-        #expect(mixed.stderr.contains("1 of 2 guests failed") && mixed.stderr.contains("web-1: exited with status 1"),
-                "\(mixed.stderr)")
+        #expect(try service.doc().guests.map { "\($0.guest) \($0.stdout)" } == ["web-0 web\n", "web-1 web\n"], "\(service)")
+        // Several guests, some failing: each failure is data, and the error lists the guests that failed.
+        let mixed = try await lab.execJSON("solo", "web-1", "--", "test \"$ROLE\" = solo")
+        #expect(mixed.status == 1, "\(mixed)")
+        #expect(mixed.document?["solo"]?.exitStatus == 0 && mixed.document?["web-1"]?.exitStatus == 1, "\(mixed)")
+        #expect(mixed.error?.code == "failed" && mixed.error?.problems?.map(\.object) == ["web-1"], "\(mixed)")
+        let mixedText = try await lab.run("exec", "solo", "web-1", "--", "test \"$ROLE\" = solo")
+        #expect(mixedText.stderr == "error: 1 of 2 guests failed\n- web-1: exited with status 1\n", "\(mixedText.stderr)")
 
         // Unknown names: a usage error that says where it looked and what it has.
         let unknown = try await lab.run("exec", "webb", "--", "true")
@@ -101,11 +113,14 @@ extension E2E {
         let lv = try await LibvirtConnection.open("qemu:///system")
         try await lv.domain(named: "e2eaccess-web-1")!.destroy()
         await lv.close()
-        let partial = try await lab.run("exec", "--all", "--", "hostname")
+        let partial = try await lab.execJSON("--all", "--", "hostname")
         #expect(partial.status == 1)
-        #expect(lines(partial.stdout) == ["solo | solo", "web-0 | web-0"])
-        #expect(partial.stderr.contains("1 of 3 guests failed") && partial.stderr.contains("web-1: guest web-1 on host main is not running"),
-                "\(partial.stderr)")
+        #expect(try partial.doc().guests.filter(\.ok).map(\.stdout) == ["solo\n", "web-0\n"], "\(partial)")
+        let down = try #require(try partial.doc()["web-1"])
+        #expect(down.exitStatus == nil && !down.ok && down.error?.message.contains("is not running") == true, "\(down)")
+        #expect(partial.error?.problems?.map(\.object) == ["web-1"], "\(partial)")
+        let partialText = try await lab.run("exec", "--all", "--", "hostname")
+        #expect(partialText.stderr.contains("web-1: guest web-1 on host main is not running"), "\(partialText.stderr)")
     }
 
     func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.init).sorted() }

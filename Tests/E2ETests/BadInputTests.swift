@@ -14,7 +14,7 @@ extension E2E {
             .replacingOccurrences(of: Repo.demoImage, with: "/nonexistent/demo.qcow2")
         try text.write(toFile: lab.compose, atomically: true, encoding: .utf8)
         let r = try await lab.tbctl("up")
-        #expect(r.status == 1)
+        #expect(r.status == 2)
         #expect(r.stderr.contains("testbed.yaml:6:"), "\(r.stderr)")
         #expect(r.stderr.contains("/nonexistent/demo.qcow2"), "\(r.stderr)")
         #expect(try await Leftovers.of(project: "e2ebad") == Leftovers())
@@ -28,9 +28,13 @@ extension E2E {
             .replacingOccurrences(of: "  demo: \(Repo.demoImage)", with: "  demo: {source: \(Repo.demoImage), sha256: \(wrong)}")
         try text.write(toFile: lab.compose, atomically: true, encoding: .utf8)
         let r = try await lab.tbctl("up")
-        #expect(r.status == 1)
+        #expect(r.status == 2)
         #expect(r.stderr.contains("not the declared \(wrong)"), "\(r.stderr)")
         #expect(r.stderr.contains("images.demo.sha256"), "\(r.stderr)")
+        // As data: one problem, located at the key.
+        let j = try await lab.json(CLI.Apply.self, "up")
+        #expect(j.status == 2 && j.document == nil && j.error?.code == "invalidInput", "\(j)")
+        #expect(j.error?.problems?.count == 1 && j.error?.problems?.first?.object?.contains("testbed.yaml:") == true, "\(j)")
         #expect(try await Leftovers.of(project: "e2ebad") == Leftovers())
     }
 
@@ -42,9 +46,11 @@ extension E2E {
                                   with: "main: {uri: \"qemu+unix:///system?socket=/nonexistent/libvirt-sock\", accel: tcg, datapath: netdev}")
         try text.write(toFile: lab.compose, atomically: true, encoding: .utf8)
         let r = try await lab.tbctl("up")
-        #expect(r.status == 1)
-        #expect(r.stdout.contains("host main unreachable") && r.stderr.contains("host main"), "\(r.stdout)\(r.stderr)")
-        #expect(r.stderr.contains("/nonexistent/libvirt-sock"), "\(r.stderr)")
+        #expect(r.status == 3)
+        #expect(r.stderr.contains("host main") && r.stderr.contains("/nonexistent/libvirt-sock"), "\(r.stderr)")
+        let j = try await lab.json(CLI.Apply.self, "up")
+        #expect(j.status == 3 && j.document?.ok == false && j.document?.unreachableHosts.map(\.host) == ["main"], "\(j)")
+        #expect(j.error?.exitStatus == 3 && j.error?.problems?.first?.underlying?.code == "libvirt", "\(j)")
         #expect(try await Leftovers.of(project: "e2ebad") == Leftovers())
     }
 
@@ -61,8 +67,8 @@ extension E2E {
         #expect(r.stderr.contains("exited with status 3"), "\(r.stderr)")
         #expect(r.stderr.contains("about to fail"), "\(r.stderr)")
         #expect(r.stdout.contains("broken | about to fail"), "\(r.stdout)")
-        let again = try await lab.tbctl("plan")
-        #expect(again.stdout.contains("run setup of broken"), "\(again.stdout)")
+        let again = try await lab.json(CLI.Plan.self, "plan").doc()
+        #expect(again.actions.map { "\($0.kind) \($0.guest ?? "")" } == ["runSetup broken"], "\(again.actions)")
         #expect(try await lab.tbctl("down", "--purge").status == 0)
         #expect(try await Leftovers.of(project: "e2ebad") == Leftovers())
     }
@@ -80,9 +86,10 @@ extension E2E {
         #expect(r.stderr.contains("golden setup gives up"), "\(r.stderr)")
         #expect(try await lab.ssh("plain", "hostname").stdout == "plain\n")
         #expect(try await Leftovers.of(project: "e2egold").domains == ["e2egold-plain"])
-        let again = try await lab.tbctl("plan")
-        #expect(again.stdout.contains("build golden image of web") && again.stdout.contains("start web-0"), "\(again.stdout)")
-        #expect(!again.stdout.contains("plain"), "\(again.stdout)")
+        let again = try await lab.json(CLI.Plan.self, "plan").doc()
+        #expect(again.actions.contains { $0.kind == "buildGolden" && $0.service == "web" }, "\(again.actions)")
+        #expect(again.actions.contains { $0.kind == "startDomain" && $0.guest == "web-0" }, "\(again.actions)")
+        #expect(!again.actions.contains { $0.guest == "plain" }, "\(again.actions)")
         #expect(try await lab.tbctl("down", "--purge").status == 0)
         #expect(try await Leftovers.of(project: "e2egold") == Leftovers())
     }
@@ -120,13 +127,13 @@ extension E2E {
         #expect(flock(holder, LOCK_EX | LOCK_NB) == 0)
         _ = "tbctl up (pid 4242)\n".withCString { write(holder, $0, strlen($0)) }
         let r = try await lab.tbctl("up")
-        #expect(r.status == 1)
+        #expect(r.status == 4)
         #expect(r.stderr.contains("this project is busy: tbctl up (pid 4242)"), "\(r.stderr)")
         // Nor is the compose file compiled behind the running `up`'s back: it reads state.json
         // and the artefacts as it goes. `plan` and `show` read a state that is current freely.
         for command in ["generate-artefacts", "plan", "show"] {
             let refused = try await lab.tbctl(command)
-            #expect(refused.status == 1 && refused.stderr.contains("this project is busy"), "\(command): \(refused.stderr)")
+            #expect(refused.status == 4 && refused.stderr.contains("this project is busy"), "\(command): \(refused.stderr)")
         }
         #expect(!FileManager.default.fileExists(atPath: lab.workspace.stateFile))
         flock(holder, LOCK_UN)

@@ -35,7 +35,7 @@ extension E2E {
         #expect(up.status == 0, "\(up.stdout)\(up.stderr)")
         #expect(try await lab.ssh("solo", "hostname").stdout == "solo\n")
         #expect(try FileManager.default.contentsOfDirectory(atPath: cache).count == 1)
-        #expect(try await lab.tbctl("up").stdout.contains("nothing to do"))
+        #expect(try await lab.json(CLI.Apply.self, "up").document?.changed == false)
         #expect(try await lab.tbctl("down", "--purge").status == 0)
     }
 }

@@ -15,10 +15,11 @@ extension E2E {
         try lab.replace("KEY", with: FakeHosts.clientKey)
         try await lab.tbctl("down", "--purge")
 
-        let up = try await lab.tbctl("up")
-        #expect(up.status == 0, "\(up.stdout)\(up.stderr)")
+        let up = try await lab.json(CLI.Apply.self, "up")
+        #expect(up.status == 0, "\(up)")
         // The golden image was built once, then copied to the hosts that run clones.
-        #expect(up.stdout.components(separatedBy: "ok  build golden image of web").count == 2, "\(up.stdout)")
+        #expect(try up.doc().steps("buildGolden").count == 1 && up.doc().steps("copyGolden").count >= 1, "\(up)")
+        #expect(try up.doc().hosts == 3 && up.doc().steps.allSatisfy { $0.result == "ok" })
         let state = try lab.state
         let golden = try #require(state.service(named: "web")?.golden)
         let cloneHosts = Set(state.service(named: "web")!.clones.map { try! lab.guest($0).host })
@@ -48,8 +49,9 @@ extension E2E {
         // The setup script ran on a remote guest, reached through its host; `tbctl exec` and
         // OpenSSH with the generated config (ProxyJump through the host) reach it too.
         #expect(try await lab.ssh("a", "cat /root/setup.log").stdout == "setup of a as a\n")
-        let exec = try await lab.run("exec", "a", "b", "--", "cat /etc/hostname")
-        #expect(exec.status == 0 && exec.stdout.contains("a | a") && exec.stdout.contains("b | b"), "\(exec.stdout)\(exec.stderr)")
+        let exec = try await lab.execJSON("a", "b", "--", "cat /etc/hostname")
+        #expect(exec.status == 0 && exec.document?["a"]?.stdout == "a\n" && exec.document?["b"]?.stdout == "b\n", "\(exec)")
+        #expect(exec.document?["a"]?.host != exec.document?["b"]?.host, "a and b run on different hosts")
         let config = try await lab.tbctl("ssh-config")
         try config.stdout.write(toFile: lab.dir + "/ssh_config", atomically: true, encoding: .utf8)
         let openssh = try await Subprocess.run(["ssh", "-F", lab.dir + "/ssh_config", "-o", "BatchMode=yes", "a", "hostname"])
@@ -74,7 +76,7 @@ extension E2E {
             let ip = try lab.guest(clone).nics[1].ip
             #expect(try await lab.ssh("b", "ping -c 2 -W 5 \(ip)").status == 0, "b -> \(clone) \(ip)")
         }
-        #expect(try await lab.tbctl("up").stdout.contains("nothing to do"))
+        #expect(try await lab.json(CLI.Apply.self, "up").document?.changed == false)
 
         // A testbed snapshot over guests on different hosts: a file and a hostname come back.
         for g in ["a", "b"] { _ = try await lab.ssh(g, "echo before > /root/mark; sync") }
@@ -89,8 +91,9 @@ extension E2E {
         #expect(try await lab.tbctl("snapshot", "delete", "base").status == 0)
 
         // Scale across hosts: the new clone is placed by the planner and answers.
-        r = try await lab.tbctl("scale", "web=4")
-        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        let scaled = try await lab.json(CLI.Apply.self, "scale", "web=4")
+        #expect(scaled.status == 0 && scaled.document?.services == ["web": 4], "\(scaled)")
+        #expect(try Set(scaled.doc().steps.compactMap(\.action.guest)) == ["web-3"], "only web-3 is made: \(scaled)")
         #expect(try await lab.ssh("web-3", "hostname").stdout == "web-3\n")
 
         // `down` leaves nothing of the project on any host.
@@ -120,10 +123,13 @@ extension E2E {
         try lab.replace("KEY2", with: stranger)
         try lab.replace("KEY", with: FakeHosts.clientKey)
 
-        let refused = try await lab.tbctl("up")
-        #expect(refused.status == 1)
-        #expect(refused.stderr.contains("host h2"), "\(refused.stderr)")
-        #expect(refused.stderr.contains("root@10.77.0.12"), "\(refused.stderr)")
+        // Only h2 failed, and only to connect: exit 3 (host unreachable), h2 named as data.
+        let refused = try await lab.json(CLI.Apply.self, "up")
+        #expect(refused.status == 3, "\(refused)")
+        #expect(refused.document?.unreachableHosts.map(\.host) == ["h2"], "\(refused)")
+        #expect(refused.error?.problems?.map(\.code) == ["unreachable"], "\(refused)")
+        #expect(refused.error?.problems?.first?.object?.contains("host h2") == true, "\(refused)")
+        #expect(refused.error?.problems?.first?.text.contains("root@10.77.0.12") == true, "\(refused)")
         #expect(try await lab.ssh("a", "hostname").stdout == "a\n", "h1's guest is up despite h2")
 
         try lab.replace(stranger, with: FakeHosts.clientKey)
@@ -139,9 +145,12 @@ extension E2E {
         }.joined(separator: "\n") + "\n"
         try forged.write(toFile: lab.workspace.knownHosts, atomically: true, encoding: .utf8)
         let mismatch = try await lab.tbctl("up")
-        #expect(mismatch.status == 1)
+        #expect(mismatch.status == 3)
         #expect(mismatch.stderr.contains("host h1") && mismatch.stderr.contains("differs"), "\(mismatch.stderr)")
         #expect(mismatch.stderr.contains(lab.workspace.knownHosts), "\(mismatch.stderr)")
+        // The host key error is kept under the `unreachable` one, with its own code.
+        let mismatchJSON = try await lab.json(CLI.Plan.self, "plan")
+        #expect(mismatchJSON.document?.unreachableHosts.first?.error.underlying?.code == "hostKeyMismatch", "\(mismatchJSON)")
 
         try known.write(toFile: lab.workspace.knownHosts, atomically: true, encoding: .utf8)
         #expect(try await lab.tbctl("down", "--purge").status == 0)
@@ -165,8 +174,8 @@ extension E2E {
         // of the project from h2 (guest, disks, images, pool, network, bridges), then forgets it.
         try lab.replace("  h2: {ssh: root@10.77.0.12, identity: \(FakeHosts.clientKey), accel: tcg, datapath: netdev}\n", with: "")
         try lab.replace("host: h2", with: "host: h1")
-        let planned = try await lab.tbctl("plan")
-        #expect(planned.stdout.contains("note: host h2 is no longer in the compose file"), "\(planned.stdout)")
+        let planned = try await lab.json(CLI.Plan.self, "plan").doc()
+        #expect(planned.notes.contains { $0.hasPrefix("host h2 is no longer in the compose file") }, "\(planned.notes)")
         let moved = try await lab.tbctl("up")
         #expect(moved.status == 0, "\(moved.stdout)\(moved.stderr)")
         #expect(try lab.guest("b").host == "h1" && lab.state.retiredHosts == nil)

@@ -16,9 +16,13 @@ extension E2E {
         // A first `up` killed with SIGKILL in the middle of building the golden image...
         let killed = try await lab.up(until: "==> golden images") { kill(-$0, SIGKILL) }
         #expect(killed.sawMarker, "up ended before it built the golden images: \(killed.result.stdout)\(killed.result.stderr)")
-        // ...and the next one finishes the job.
-        let up = try await lab.tbctl("up")
-        #expect(up.status == 0, "\(up.stdout)\(up.stderr)")
+        // ...and the next one finishes the job; its summary says what ran.
+        let up = try await lab.json(CLI.Apply.self, "up")
+        #expect(up.status == 0, "\(up)")
+        let summary = try up.doc()
+        #expect(summary.ok && summary.changed && summary.guests == 4 && summary.unreachableHosts.isEmpty)
+        #expect(Set(summary.steps("runSetup").compactMap(\.action.guest)) == ["solo", "web-0", "web-1", "web-2"], "\(up)")
+        #expect(summary.steps.allSatisfy { $0.result == "ok" }, "\(up)")
 
         let state = try lab.state
         let names = state.userGuests.map(\.name)
@@ -51,30 +55,36 @@ extension E2E {
             #expect(ping.status == 0, "solo -> web-2 \(nic.network) \(nic.ip): \(ping.stdout)")
         }
 
-        // A second `up` changes nothing and says so.
-        let again = try await lab.tbctl("up")
-        #expect(again.status == 0 && again.stdout.contains("nothing to do"), "\(again.stdout)")
-        #expect(try await lab.tbctl("plan").stdout.contains("no changes"))
+        // A second `up` changes nothing, and `plan` has nothing to do.
+        let again = try await lab.json(CLI.Apply.self, "up")
+        #expect(again.status == 0 && again.document?.changed == false && again.document?.stages.isEmpty == true, "\(again)")
+        let unchanged = try await lab.json(CLI.Plan.self, "plan").doc()
+        #expect(!unchanged.changes && unchanged.actionCount == 0 && unchanged.notes.isEmpty)
+        // The plan as people read it.
+        #expect(try await lab.tbctl("plan").stdout == "no changes: the testbed matches the state\n")
 
         // The project's pool stopped under running guests (`virsh pool-destroy`, a reboot
         // without autostart): `plan` says so and plans only its start; `up` starts it and
         // leaves every guest and disk alone.
         let running = try await lab.bootTimes(["solo", "web-0"])
         try await pool.destroy()
-        let stopped = try await lab.tbctl("plan")
-        #expect(stopped.stdout.contains("+ create storage pool on main\n1 action\n"), "\(stopped.stdout)")
-        #expect(stopped.stdout.contains("note: the storage pool of host main is stopped"), "\(stopped.stdout)")
-        let restarted = try await lab.tbctl("up")
-        #expect(restarted.status == 0 && restarted.stdout.contains("is stopped: starting it"), "\(restarted.stdout)\(restarted.stderr)")
-        #expect(restarted.stdout.contains("nothing to do"), "\(restarted.stdout)")
+        let stopped = try await lab.json(CLI.Plan.self, "plan").doc()
+        #expect(stopped.actions.map(\.kind) == ["createPool"] && stopped.actions[0].host == "main", "\(stopped.actions)")
+        #expect(stopped.notes.contains { $0.hasPrefix("the storage pool of host main is stopped") }, "\(stopped.notes)")
+        let restarted = try await lab.json(CLI.Apply.self, "up")
+        #expect(restarted.status == 0 && restarted.document?.changed == false, "\(restarted)")
         #expect(try await pool.isActive())
         #expect(try await lab.bootTimes(["solo", "web-0"]) == running)
 
         // A guest destroyed by hand comes back with the next `up`, its setup not run again.
         try await lv.domain(named: "e2e-web-1")!.destroy()
-        #expect(try await lab.tbctl("status").stdout.contains("shutoff"))
-        let heal = try await lab.tbctl("up")
-        #expect(heal.status == 0, "\(heal.stdout)\(heal.stderr)")
+        let status = try await lab.json(CLI.Status.self, "status").doc()
+        #expect(status.guests.map(\.state) == ["running", "running", "shutoff", "running"], "\(status.guests.map(\.state))")
+        #expect(status.guests.map(\.setup) == ["done", "done", "done", "done"] && status.hosts.allSatisfy(\.reachable))
+        let heal = try await lab.json(CLI.Apply.self, "up")
+        #expect(heal.status == 0, "\(heal)")
+        #expect(try Set(heal.doc().steps.compactMap(\.action.guest)) == ["web-1"], "only web-1 is touched: \(heal)")
+        #expect(try heal.doc().steps("startDomain").map(\.action.guest) == ["web-1"] && heal.doc().steps("runSetup").isEmpty)
         #expect(try await lab.ssh("web-1", "cat /var/log/tbctl-setup.log").stdout == "setup of web-1 as web\n")
 
         // More memory for solo: `up` redefines it and says that the running guest keeps its
@@ -84,28 +94,29 @@ extension E2E {
         let before = try #require(Int(try await lab.ssh("solo", memory).stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
         let boots = try await lab.bootTimes(["solo", "web-0"])
         try lab.replace("memory: 128\n    networks: [lan, {network: dmz", with: "memory: 192\n    networks: [lan, {network: dmz")
-        let redefine = try await lab.tbctl("up")
-        #expect(redefine.status == 0 && redefine.stdout.contains("define solo on main"), "\(redefine.stdout)")
-        #expect(redefine.stdout.contains("note: solo on main keeps running on its previous definition"), "\(redefine.stdout)")
-        let noted = try await lab.tbctl("plan")
-        #expect(noted.stdout.contains("no changes") && noted.stdout.contains("note: solo on main keeps running"), "\(noted.stdout)")
+        let redefine = try await lab.json(CLI.Apply.self, "up")
+        #expect(redefine.status == 0 && redefine.document?.steps("defineDomain").map(\.action.guest) == ["solo"], "\(redefine)")
+        #expect(try redefine.doc().notes.contains { $0.hasPrefix("solo on main keeps running on its previous definition") }, "\(redefine)")
+        let noted = try await lab.json(CLI.Plan.self, "plan").doc()
+        #expect(!noted.changes && noted.notes.contains { $0.hasPrefix("solo on main keeps running") }, "\(noted.notes)")
         #expect(try await lab.bootTimes(["solo", "web-0"]) == boots)
-        let planned = try await lab.tbctl("plan", "--restart-changed")
-        #expect(planned.stdout.contains("~ shut down solo on main to apply its new definition") && planned.stdout.contains("~ start solo on main"),
-                "\(planned.stdout)")
-        let restart = try await lab.tbctl("up", "--restart-changed")
-        #expect(restart.status == 0, "\(restart.stdout)\(restart.stderr)")
+        let planned = try await lab.json(CLI.Plan.self, "plan", "--restart-changed").doc()
+        let kinds = planned.actions.map { "\($0.kind) \($0.guest ?? "")" }
+        #expect(kinds.starts(with: ["stopDomain solo", "startDomain solo"]) && Set(planned.actions.compactMap(\.guest)) == ["solo"], "\(kinds)")
+        #expect(planned.notes.isEmpty)
+        let restart = try await lab.json(CLI.Apply.self, "up", "--restart-changed")
+        #expect(restart.status == 0, "\(restart)")
         let after = try #require(Int(try await lab.ssh("solo", memory).stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
         #expect(after > before + 40 * 1024, "MemTotal \(before) kB -> \(after) kB")
         let rebooted = try await lab.bootTimes(["solo", "web-0"])
         #expect(rebooted["solo"] != boots["solo"] && rebooted["web-0"] == boots["web-0"])
         #expect(try await lab.ssh("solo", "cat /var/log/tbctl-setup.log").stdout.components(separatedBy: "\n").filter { !$0.isEmpty }.count == 1)
-        #expect(try await lab.tbctl("up").stdout.contains("nothing to do"))
+        #expect(try await lab.json(CLI.Apply.self, "up").document?.changed == false)
         await lv.close()
 
         // `down` leaves nothing of the project but the cached base and golden images...
-        let down = try await lab.tbctl("down")
-        #expect(down.status == 0, "\(down.stdout)\(down.stderr)")
+        let down = try await lab.json(CLI.Down.self, "down")
+        #expect(down.status == 0 && down.document?.hosts.map(\.result) == ["ok"] && down.document?.purged == false, "\(down)")
         var left = try await Leftovers.of(project: "e2e")
         #expect(left.domains.isEmpty && left.networks.isEmpty && left.bridges.isEmpty, "\(left)")
         #expect(left.volumes.allSatisfy { $0.hasPrefix("base-") || $0.hasPrefix("golden-") }, "\(left)")

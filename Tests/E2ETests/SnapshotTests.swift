@@ -20,9 +20,12 @@ extension E2E {
 
         // A file in two guests, then a snapshot of the whole testbed.
         for g in ["solo", "web-0"] { try await check(lab, g, "echo before > /root/marker && sync") }
-        let create = try await lab.tbctl("snapshot", "create", "base")
-        #expect(create.status == 0, "\(create.stdout)\(create.stderr)")
-        #expect(create.stdout.contains("snapshot base taken: 3 guests on 1 host"), "\(create.stdout)")
+        let create = try await lab.json(CLI.SnapshotCreate.self, "snapshot", "create", "base")
+        let taken = try create.doc()
+        #expect(create.status == 0 && taken.name == "base" && taken.kind == "testbed" && taken.hosts == ["main"], "\(create)")
+        #expect(taken.guests.map(\.guest) == Self.guests && taken.guests.allSatisfy { $0.state == "running" && $0.host == "main" }, "\(create)")
+        #expect(taken.guests.allSatisfy { ($0.pausedSeconds ?? 0) > 0 && ($0.pausedSeconds ?? 0) <= taken.seconds }, "\(create)")
+        #expect(taken.guests.allSatisfy { ($0.snapshotSeconds ?? 0) > 0 && ($0.snapshotSeconds ?? 0) <= ($0.pausedSeconds ?? 0) }, "\(create)")
         #expect(try await domainStates(lab) == ["running", "running", "running"])   // no shutdown, no pause left
         for d in try lab.state.userGuests.map(\.domain) { #expect(try await snapshotNames(d) == ["base"], "\(d)") }
 
@@ -33,8 +36,10 @@ extension E2E {
         }
 
         // Restore: the file is back and the hostname as before, in both guests.
-        let restore = try await lab.tbctl("snapshot", "restore", "base")
-        #expect(restore.status == 0, "\(restore.stdout)\(restore.stderr)")
+        let restore = try await lab.json(CLI.SnapshotRestore.self, "snapshot", "restore", "base")
+        #expect(restore.status == 0 && restore.document?.guests.map(\.guest) == Self.guests, "\(restore)")
+        #expect(restore.document?.guests.allSatisfy { $0.state == "running" && $0.pausedSeconds != nil && ($0.revertSeconds ?? 0) > 0 } == true,
+                "\(restore)")
         for g in ["solo", "web-0"] {
             #expect(try await lab.ssh(g, "cat /root/marker; hostname").stdout == "before\n\(g)\n", "\(g)")
         }
@@ -65,24 +70,27 @@ extension E2E {
         let lines = table.stdout.split(separator: "\n")
         #expect(lines.count == 3 && lines[0].hasPrefix("NAME") && lines[1].hasPrefix("base ") && lines[2].hasPrefix("one "), "\(table.stdout)")
         #expect(lines[1].contains("testbed") && lines[1].contains("solo,web-0,web-1") && lines[1].contains("MiB"), "\(table.stdout)")
-        let listed = try JSONDecoder().decode([Listing].self, from: Data(try await lab.tbctl("snapshot", "list", "--json").stdout.utf8))
+        let listed = try await lab.json(CLI.SnapshotList.self, "snapshot", "list").doc().snapshots
         #expect(listed.map(\.name) == ["base", "one"])
         #expect(listed[0].guests.map(\.guest) == Self.guests && listed[0].hosts == ["main"])
         #expect(listed[0].guests.allSatisfy { $0.present == true && ($0.sizeBytes ?? 0) > 1 << 20 })
         #expect(listed[1].kind == "guests" && listed[1].guests.map(\.guest) == ["web-1"])
         #expect(listed.allSatisfy { ($0.sizeBytes ?? 0) > 0 })
-        let ofSolo = try await lab.tbctl("snapshot", "list", "--guest", "solo")
-        #expect(ofSolo.stdout.contains("base") && !ofSolo.stdout.contains("one "), "\(ofSolo.stdout)")
+        let ofSolo = try await lab.json(CLI.SnapshotList.self, "snapshot", "list", "--guest", "solo").doc()
+        #expect(ofSolo.snapshots.map(\.name) == ["base"])
 
-        // Mistakes are refused, each with a clear message.
+        // Mistakes are refused, each with a clear message and the status of its class:
+        // a name taken (4), a bad or unknown name (2).
         let dup = try await lab.tbctl("snapshot", "create", "base")
-        #expect(dup.status == 1 && dup.stderr.contains("already a snapshot called base"), "\(dup.stderr)")
+        #expect(dup.status == 4 && dup.stderr.contains("already a snapshot called base"), "\(dup.stderr)")
+        let dupJSON = try await lab.json(CLI.SnapshotCreate.self, "snapshot", "create", "base")
+        #expect(dupJSON.status == 4 && dupJSON.document == nil && dupJSON.error?.code == "conflict" && dupJSON.error?.exitStatus == 4, "\(dupJSON)")
         let badName = try await lab.tbctl("snapshot", "create", "a/b")
         #expect(badName.status == 2 && badName.stderr.contains("letters, digits"), "\(badName.stderr)")
         let unknown = try await lab.tbctl("snapshot", "restore", "nosuch")
-        #expect(unknown.status == 1 && unknown.stderr.contains("no snapshot nosuch") && unknown.stderr.contains("base, one"), "\(unknown.stderr)")
+        #expect(unknown.status == 2 && unknown.stderr.contains("no snapshot nosuch") && unknown.stderr.contains("base, one"), "\(unknown.stderr)")
         let notIn = try await lab.tbctl("snapshot", "restore", "one", "--guest", "solo")
-        #expect(notIn.status == 1 && notIn.stderr.contains("does not include guest solo"), "\(notIn.stderr)")
+        #expect(notIn.status == 2 && notIn.stderr.contains("does not include guest solo"), "\(notIn.stderr)")
 
         // A shut-off guest: snapshotted as it is, and restored shut off; a running snapshot
         // restored onto it brings it back running, as it was then.
@@ -101,15 +109,16 @@ extension E2E {
         #expect(try await lab.tbctl("snapshot", "delete", "one").status == 0)
         #expect(try await lab.tbctl("snapshot", "delete", "off").status == 0)
         #expect(try await snapshotNames("e2esnap-web-1") == ["base"])
-        let partial = try await lab.tbctl("snapshot", "delete", "base", "--guest", "web-0")
-        #expect(partial.status == 0, "\(partial.stdout)\(partial.stderr)")
+        let partial = try await lab.json(CLI.SnapshotDelete.self, "snapshot", "delete", "base", "--guest", "web-0")
+        #expect(partial.status == 0 && partial.document?.deletedFrom == ["web-0"] && partial.document?.remaining == ["solo", "web-1"], "\(partial)")
         #expect(try await snapshotNames("e2esnap-web-0") == [])
-        let rest = try JSONDecoder().decode([Listing].self, from: Data(try await lab.tbctl("snapshot", "list", "--json").stdout.utf8))
+        let rest = try await lab.json(CLI.SnapshotList.self, "snapshot", "list").doc().snapshots
         #expect(rest.map(\.name) == ["base"] && rest[0].guests.map(\.guest) == ["solo", "web-1"])
 
         // down removes the guests and their snapshots, and forgets them.
         #expect(try await lab.tbctl("down", "--purge").status == 0)
         #expect(try lab.workspace.readJSON(SnapshotFile.self, "snapshots.json")?.snapshots.isEmpty == true)
+        #expect(try await lab.json(CLI.SnapshotList.self, "snapshot", "list").doc().snapshots.isEmpty)
         #expect(try await lab.tbctl("snapshot", "list").stdout == "no snapshots\n")
         #expect(try await Leftovers.of(project: Self.project) == Leftovers())
     }
@@ -137,11 +146,10 @@ extension E2E {
         #expect(bad.stderr.contains("snapshot bad failed on 1 of 3 guests"), "\(bad.stderr)")
         #expect(bad.stderr.contains("guest web-1 on host main"), "\(bad.stderr)")
         #expect(bad.stderr.contains("internal snapshot for disk vdb unsupported for storage type raw"), "\(bad.stderr)")
-        #expect(bad.stdout.contains("roll back: delete bad from 2 guests"), "\(bad.stdout)")
         // ...and nothing is left: no guest has the snapshot, none is recorded, all run and answer.
         for d in try lab.state.userGuests.map(\.domain) { #expect(try await snapshotNames(d) == [], "\(d)") }
         #expect(try lab.workspace.readJSON(SnapshotFile.self, "snapshots.json")?.snapshots.isEmpty ?? true)
-        #expect(try await lab.tbctl("snapshot", "list").stdout == "no snapshots\n")
+        #expect(try await lab.json(CLI.SnapshotList.self, "snapshot", "list").doc().snapshots.isEmpty)
         #expect(try await domainStates(lab) == ["running", "running", "running"])
         for g in Self.guests { #expect(try await lab.ssh(g, "hostname").stdout == "\(g)\n") }
 
@@ -195,12 +203,6 @@ extension E2E {
         }
         var schemaVersion: Int
         var snapshots: [Snapshot]
-    }
-
-    /// `tbctl snapshot list --json`.
-    struct Listing: Decodable {
-        struct Guest: Decodable { var guest: String; var host: String; var present: Bool?; var sizeBytes: Int64? }
-        var name: String; var kind: String; var createdAt: String; var guests: [Guest]; var hosts: [String]; var sizeBytes: Int64?
     }
 }
 }

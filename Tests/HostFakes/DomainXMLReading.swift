@@ -75,6 +75,17 @@ enum DomainXMLReading {
         return out + rest
     }
 
+    /// Values of `<mac address='…'/>`, in the order of the domain's interfaces.
+    static func macs(in xml: String) -> [String] {
+        var out: [String] = []
+        var rest = xml[...]
+        while let r = rest.range(of: "<mac address="), let end = rest[r.upperBound...].firstIndex(of: ">") {
+            if let mac = attribute(prefix: "<mac address", in: String(rest[r.lowerBound..<end])) { out.append(mac) }
+            rest = rest[end...]
+        }
+        return out
+    }
+
     private static func attribute(prefix: String, in elem: String) -> String? {
         guard let r = elem.range(of: prefix), let eq = elem[r.upperBound...].firstIndex(of: "=") else { return nil }
         let quote = elem[elem.index(after: eq)]

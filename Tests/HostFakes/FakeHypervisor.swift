@@ -1,5 +1,6 @@
 import Core
 import Hosts
+import Metrics
 import Plan
 import TestbedState
 
@@ -52,6 +53,25 @@ struct FakeHypervisor: Hypervisor {
         if now == state || (now == nil && state == .shutoff) { return }
         guard now != nil else { throw TBError(.notFound, "no such domain", object: "domain \(name)") }
         throw TBError(.timeout, "domain did not reach state \(state.rawValue) within \(timeout)", object: "domain \(name)")
+    }
+
+    /// Every domain with its state; a running one has a NIC per `<mac>` of its XML (taps
+    /// `vnet0`...) and the counters the test put in `World.stats`, else none.
+    func allDomainStats() async throws -> [DomainStats] {
+        try await lab.call(host, "domain.stats", "")
+        let (domains, counters) = lab.with(host) { h in (h.domains.values.sorted { $0.name < $1.name }, h.stats) }
+        return domains.map { d in
+            guard d.isActive else { return DomainStats(domain: d.name, state: d.state.libvirtNumber) }
+            var s = DomainStats(domain: d.name, numbers: counters[d.name] ?? [:], strings: [:])
+            s.state = d.state.libvirtNumber
+            s.nics = DomainXMLReading.macs(in: d.xml).enumerated().map { i, mac in
+                var nic = DomainStats.NIC(index: i, device: "vnet\(i)")
+                nic.mac = mac
+                nic.rxBytes = counters[d.name]?["net.\(i).rx.bytes"]; nic.txBytes = counters[d.name]?["net.\(i).tx.bytes"]
+                return nic
+            }
+            return s
+        }
     }
 
     func storagePool(named name: String) async throws -> (any PoolHandle)? {
@@ -280,6 +300,22 @@ struct FakeSnapshot: SnapshotHandle {
                 for (p, _) in DomainXMLReading.diskFiles(in: d.xml) { h.files[p]?.snapshots[name] = nil }
             }
             h.domains[domain] = d
+        }
+    }
+}
+
+extension DomainState {
+    /// virDomainState's number, as the bulk statistics call reports it.
+    var libvirtNumber: Int {
+        switch self {
+        case .nostate: 0
+        case .running: 1
+        case .blocked: 2
+        case .paused: 3
+        case .shutdown: 4
+        case .shutoff: 5
+        case .crashed: 6
+        case .pmsuspended: 7
         }
     }
 }

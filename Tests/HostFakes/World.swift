@@ -46,6 +46,9 @@ public struct HostWorld: Sendable {
     /// The largest `widen(for:)` asked of the host, and the connections it then had.
     public var widenedFor = 0
     public var closed = 0
+    /// libvirt's statistics parameters a running domain reports (`cpu.time`, `net.0.rx.bytes`),
+    /// by domain name; a test sets them.
+    public var stats: [String: [String: Double]] = [:]
     public init() {}
 }
 

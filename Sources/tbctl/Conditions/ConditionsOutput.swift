@@ -24,16 +24,27 @@ struct ConditionsCommand {
     }
     var resolver: Resolver { Resolver(state: state) }
 
-    /// Prints the changes (or that there were none) and the notes; exits 1 listing failures.
-    func report(_ outcome: NetworkConditions.Outcome, unchanged: String) throws {
+    /// `tbctl link|impair|partition --format json` (docs/cli.md).
+    struct Document: Encodable {
+        var ok: Bool
+        /// What was changed, as text for people (empty: it already was so).
+        var changes: [String]
+        var notes: [String]
+        /// Changes that could not be made (recorded: `tbctl up` retries them).
+        var failures: [TBError]
+    }
+
+    /// Prints the changes (or that there were none) and the notes; fails listing the changes
+    /// that could not be made (exit 1).
+    func report(_ outcome: NetworkConditions.Outcome, unchanged: String, _ output: OutputOptions) throws {
         withExtendedLifetime(lock) {}
-        for c in outcome.changes { print(c) }
-        for n in outcome.notes { print("note: " + n) }
-        if outcome.changes.isEmpty && outcome.failures.isEmpty { print(unchanged) }
+        try output.emit(Document(ok: outcome.failures.isEmpty, changes: outcome.changes, notes: outcome.notes, failures: outcome.failures)) {
+            for c in outcome.changes { print(c) }
+            for n in outcome.notes { print("note: " + n) }
+            if outcome.changes.isEmpty && outcome.failures.isEmpty { print(unchanged) }
+        }
         guard !outcome.failures.isEmpty else { return }
-        let n = outcome.failures.count
-        stderr("error: \(n) change\(n == 1 ? "" : "s") could not be made (recorded: `tbctl up` retries them):\n"
-               + outcome.failures.map { "- " + $0.description }.joined(separator: "\n"))
-        throw ExitCode(1)
+        throw TBError(.failed, "\(plural(outcome.failures.count, "change")) could not be made (recorded: `tbctl up` retries them)",
+                      problems: outcome.failures)
     }
 }

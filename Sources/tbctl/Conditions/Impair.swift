@@ -32,6 +32,7 @@ struct Impair: AsyncParsableCommand {
             """)
 
     @OptionGroup var options: ProjectOptions
+    @OptionGroup var output: OutputOptions
     @Argument(help: ArgumentHelp("GUEST[:NETWORK], or NETWORK with --between.", valueName: "target")) var target: String?
     @Option(help: ArgumentHelp("Two hosts, A,B: impair NETWORK between the guests on A and those on B.", valueName: "A,B"))
     var between: String?
@@ -74,7 +75,7 @@ struct Impair: AsyncParsableCommand {
         let ways = clear && !directionGiven ? Way.allCases : Direction(rawValue: direction)!.ways
         if all {
             let outcome = try await withInterrupt { try await cmd.conditions.clearImpairments() }
-            return try cmd.report(outcome, unchanged: "no impairments to clear")
+            return try cmd.report(outcome, unchanged: "no impairments to clear", output)
         }
         let target = target!
         let values = try usage { try netem() }
@@ -84,12 +85,12 @@ struct Impair: AsyncParsableCommand {
                 clear ? try await cmd.conditions.clear(network: target, between: a, b, ways: ways)
                       : try await cmd.conditions.impair(network: target, between: a, b, ways: ways, values)
             }
-            return try cmd.report(outcome, unchanged: "network \(target) between \(a) and \(b) already has that")
+            return try cmd.report(outcome, unchanged: "network \(target) between \(a) and \(b) already has that", output)
         }
         let nic = try usage { try cmd.resolver.nic(target) }
         let outcome = try await withInterrupt {
             clear ? try await cmd.conditions.clear(nic, ways: ways) : try await cmd.conditions.impair(nic, ways: ways, values)
         }
-        try cmd.report(outcome, unchanged: clear ? "\(nic) has no impairments" : "\(nic) already has that")
+        try cmd.report(outcome, unchanged: clear ? "\(nic) has no impairments" : "\(nic) already has that", output)
     }
 }

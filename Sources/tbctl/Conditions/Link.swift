@@ -18,6 +18,7 @@ struct Link: AsyncParsableCommand {
             """)
 
     @OptionGroup var options: ProjectOptions
+    @OptionGroup var output: OutputOptions
     @Argument(help: "The guest.") var guest: String
     @Argument(help: "The network (not the management network).") var network: String
     @Argument(help: "down or up.") var state: String
@@ -30,7 +31,7 @@ struct Link: AsyncParsableCommand {
         let cmd = try ConditionsCommand(options, command: "link")
         let nic = try usage { try cmd.resolver.nic(guest: guest, network: network) }
         let outcome = try await withInterrupt { try await cmd.conditions.setLink(nic, up: state == "up") }
-        try cmd.report(outcome, unchanged: "link \(nic) is already \(state)")
+        try cmd.report(outcome, unchanged: "link \(nic) is already \(state)", output)
     }
 }
 

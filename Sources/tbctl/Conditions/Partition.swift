@@ -28,6 +28,7 @@ struct PartitionCommand: AsyncParsableCommand {
             """)
 
     @OptionGroup var options: ProjectOptions
+    @OptionGroup var output: OutputOptions
     @Argument(help: "The two groups.") var groups: [String] = []
     @Flag(help: "Remove every partition.") var heal = false
 
@@ -39,9 +40,9 @@ struct PartitionCommand: AsyncParsableCommand {
     func run() async throws {
         let cmd = try ConditionsCommand(options, command: "partition")
         if heal {
-            return try cmd.report(try await withInterrupt { try await cmd.conditions.heal() }, unchanged: "no partitions to heal")
+            return try cmd.report(try await withInterrupt { try await cmd.conditions.heal() }, unchanged: "no partitions to heal", output)
         }
         let p = try usage { try cmd.resolver.partition(groups[0], groups[1]) }
-        try cmd.report(try await withInterrupt { try await cmd.conditions.partition(p) }, unchanged: "that partition is already in place")
+        try cmd.report(try await withInterrupt { try await cmd.conditions.partition(p) }, unchanged: "that partition is already in place", output)
     }
 }
