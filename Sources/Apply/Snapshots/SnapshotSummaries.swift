@@ -25,9 +25,7 @@ public struct CreateSummary: Codable, Sendable, Equatable {
     public var guests: [GuestTiming]
 
     /// Seconds each paused guest stood paused, by guest.
-    public var paused: [String: Double] {
-        Dictionary(guests.compactMap { g in g.pausedSeconds.map { (g.guest, $0) } }, uniquingKeysWith: { a, _ in a })
-    }
+    public var paused: [String: Double] { pauses(guests, \.guest, \.pausedSeconds) }
 }
 
 /// What `snapshot restore` did.
@@ -50,7 +48,11 @@ public struct RestoreSummary: Codable, Sendable, Equatable {
     /// Sorted by guest name.
     public var guests: [GuestTiming]
 
-    public var paused: [String: Double] {
-        Dictionary(guests.compactMap { g in g.pausedSeconds.map { (g.guest, $0) } }, uniquingKeysWith: { a, _ in a })
-    }
+    /// Seconds each guest that ran stood reverted but paused, by guest.
+    public var paused: [String: Double] { pauses(guests, \.guest, \.pausedSeconds) }
+}
+
+/// The guests that were paused, with how long.
+private func pauses<G>(_ guests: [G], _ name: KeyPath<G, String>, _ seconds: KeyPath<G, Double?>) -> [String: Double] {
+    Dictionary(guests.compactMap { g in g[keyPath: seconds].map { (g[keyPath: name], $0) } }, uniquingKeysWith: { a, _ in a })
 }
