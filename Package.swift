@@ -41,6 +41,9 @@ let package = Package(
         .target(name: "Plan", dependencies: ["TestbedState", "OVS", "Core"]),
         .target(name: "Apply", dependencies: ["Plan", "Hosts", "Artefacts", "TestbedState", "Core"]),
 
+        // 5. run: scenario file -> checked model -> plan over the testbed's facts (pure).
+        .target(name: "Scenario", dependencies: ["YAML", "Core"]),
+
         .executableTarget(name: "tbctl", dependencies: [
             "Project", "Compose", "Compiler", "Artefacts", "TestbedState", "Plan", "Apply", "Hosts", "Core",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -64,6 +67,7 @@ let package = Package(
         .testTarget(name: "E2ETests", dependencies: ["Libvirt", "SSH", "TestbedState", "Project", "Apply", "Core"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "PlanTests", dependencies: ["Plan", "OVS", "Compiler", "Compose", "TestbedState", "Core", "TestSupport"]),
+        .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "YAML", "Core"]),
         .testTarget(name: "ApplyTests", dependencies: ["Apply", "Plan", "Compiler", "Compose", "TestbedState", "Core", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
