@@ -19,6 +19,7 @@ let package = Package(
         .systemLibrary(name: "CLibYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "CLibSSH2", pkgConfig: "libssh2", providers: [.apt(["libssh2-1-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
         // Shared: the one error type, blocking-call offload, subprocesses, hashing and keys.
         .target(name: "Core", dependencies: ["COpenSSL"]),
@@ -43,6 +44,8 @@ let package = Package(
 
         // 5. run: scenario file -> checked model -> plan over the testbed's facts (pure).
         .target(name: "Scenario", dependencies: ["YAML", "Core"]),
+        // Run records: runs, jobs, logs and metric samples in SQLite, readable while written.
+        .target(name: "Records", dependencies: ["CSQLite", "Core"]),
 
         .executableTarget(name: "tbctl", dependencies: [
             "Project", "Compose", "Compiler", "Artefacts", "TestbedState", "Plan", "Apply", "Hosts", "Core",
@@ -68,6 +71,7 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(name: "PlanTests", dependencies: ["Plan", "OVS", "Compiler", "Compose", "TestbedState", "Core", "TestSupport"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "YAML", "Core"]),
+        .testTarget(name: "RecordsTests", dependencies: ["Records", "Core"]),
         .testTarget(name: "ApplyTests", dependencies: ["Apply", "Plan", "Compiler", "Compose", "TestbedState", "Core", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
