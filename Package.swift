@@ -46,6 +46,9 @@ let package = Package(
         .target(name: "Scenario", dependencies: ["YAML", "Core"]),
         // Run records: runs, jobs, logs and metric samples in SQLite, readable while written.
         .target(name: "Records", dependencies: ["CSQLite", "Core"]),
+        // The run engine: stages, jobs, failure rules, vars, background jobs, stopping; written
+        // against a small protocol of what it needs from targets (fakes in tests).
+        .target(name: "Runner", dependencies: ["Scenario", "Records", "Core"]),
 
         .executableTarget(name: "tbctl", dependencies: [
             "Project", "Compose", "Compiler", "Artefacts", "TestbedState", "Plan", "Apply", "Hosts", "Core",
@@ -72,6 +75,7 @@ let package = Package(
         .testTarget(name: "PlanTests", dependencies: ["Plan", "OVS", "Compiler", "Compose", "TestbedState", "Core", "TestSupport"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "YAML", "Core"]),
         .testTarget(name: "RecordsTests", dependencies: ["Records", "Core"]),
+        .testTarget(name: "RunnerTests", dependencies: ["Runner", "Scenario", "Records", "Core"]),
         .testTarget(name: "ApplyTests", dependencies: ["Apply", "Plan", "Compiler", "Compose", "TestbedState", "Core", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

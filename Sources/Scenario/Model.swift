@@ -151,7 +151,7 @@ public struct Wait: Sendable {
     public enum Condition: Sendable {
         /// A TCP connection to the port succeeds, made from the target (default address 127.0.0.1).
         case port(Template, address: Template?)
-        /// The command exits 0 (tried every `interval`).
+        /// The command exits 0. Ports and commands are tried every `interval`.
         case command(Template)
         /// A line of the target's background job `job` matches `pattern` (also lines it printed
         /// before the wait began).

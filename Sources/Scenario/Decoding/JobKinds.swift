@@ -62,8 +62,11 @@ enum JobKinds {
         }
         let timeout = f["timeout"].flatMap { r.duration($0.value, path.key("timeout")) } ?? .seconds(60)
         let interval = f["interval"].flatMap { r.duration($0.value, path.key("interval")) } ?? .seconds(1)
-        for (key, only) in [("address", "port"), ("job", "log"), ("interval", "command")] where f[key] != nil && f[only] == nil {
+        for (key, only) in [("address", "port"), ("job", "log")] where f[key] != nil && f[only] == nil {
             r.error(f[key]!.key, path.key(key), "`\(key)` goes with `\(only)`")
+        }
+        if f["interval"] != nil && f["log"] != nil {
+            r.error(f["interval"]!.key, path.key("interval"), "`interval` is how often a port or command is tried; a log wait needs none")
         }
         let condition: Wait.Condition?
         switch given[0] {

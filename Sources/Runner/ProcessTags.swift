@@ -1,0 +1,55 @@
+import Core
+
+/// Every process a run starts on a target carries `TBCTL_RUN=<project>/<run>/` (and its job's
+/// `TBCTL_JOB=<project>/<run>/<job>/`) in its environment, inherited by all it starts, even a
+/// daemon that leaves its process group. Stopping a run (or one job) is then one command per
+/// target: find the processes whose /proc/PID/environ holds the tag, TERM them and their
+/// process groups, KILL what is left after a grace period. This needs nothing but a POSIX
+/// shell, grep and /proc (busybox guests have them), and works from any later process (the
+/// next `tbctl run` after a kill -9), with no pid files to trust.
+public struct ProcessTags: Sendable, Equatable {
+    public let project: String
+    public let run: Int64
+
+    public init(project: String, run: Int64) { self.project = project; self.run = run }
+
+    public var runTag: String { "TBCTL_RUN=\(project)/\(run)/" }
+    public func jobTag(_ job: Int64) -> String { "TBCTL_JOB=\(project)/\(run)/\(job)/" }
+
+    /// The command line that runs `command` for a job: tagged, in a session (and so a process
+    /// group) of its own when `setsid` exists, its exit status passed on. `setsid` is not the
+    /// last command, so the shell forks it as a child that is no group leader: setsid(2) then
+    /// works in place and no second fork loses the status.
+    public func wrap(_ command: String, job: Int64) -> String {
+        let run = runTag.split(separator: "=", maxSplits: 1)[1]
+        let jobValue = jobTag(job).split(separator: "=", maxSplits: 1)[1]
+        return "TBCTL_RUN=\(shellQuote(String(run))) TBCTL_JOB=\(shellQuote(String(jobValue))); export TBCTL_RUN TBCTL_JOB; "
+            + "if command -v setsid >/dev/null 2>&1; then setsid sh -c \(shellQuote(command)); else sh -c \(shellQuote(command)); fi; exit $?"
+    }
+
+    /// (`grep -l`, not `-F`: busybox's fixed-string search misses text in files with NUL
+    /// bytes, and a tag has no regular-expression characters: project names are
+    /// `[a-z0-9-]`.)
+    /// Stops every process carrying `tag`: TERM to each and its group, up to `grace` for them
+    /// to go, then KILL. Exits 0 when none is left (or there were none). Never signals its own
+    /// process group (on the master that is tbctl's).
+    public static func killCommand(_ tag: String, grace: Duration = .seconds(2)) -> String {
+        let tries = max(1, Int(grace.components.seconds * 10 + grace.components.attoseconds / 100_000_000_000_000_000))
+        return """
+            t='\(tag)'; \
+            pids() { grep -l "$t" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3; }; \
+            grp() { sed 's/.*) //' /proc/$1/stat 2>/dev/null | cut -d' ' -f3; }; \
+            me=$(grp $$); p=$(pids); [ -z "$p" ] && exit 0; \
+            for i in $p; do g=$(grp $i); kill -TERM $i 2>/dev/null; \
+            if [ -n "$g" ] && [ "$g" != "$me" ] && [ "$g" -gt 1 ]; then kill -TERM -- -$g 2>/dev/null; fi; done; \
+            n=0; while [ $n -lt \(tries) ]; do p=$(pids); [ -z "$p" ] && exit 0; sleep 0.1; n=$((n+1)); done; \
+            for i in $p; do kill -KILL $i 2>/dev/null; done; sleep 0.2; p=$(pids); \
+            [ -z "$p" ] || { echo "still running: $p" >&2; exit 1; }
+            """
+    }
+
+    /// Lists the processes carrying `tag`, `PID COMMAND` per line (for checks and tests).
+    public static func listCommand(_ tag: String) -> String {
+        "for f in $(grep -l \(shellQuote(tag)) /proc/[0-9]*/environ 2>/dev/null); do p=${f#/proc/}; p=${p%%/*}; echo \"$p $(cat /proc/$p/comm 2>/dev/null)\"; done"
+    }
+}
