@@ -49,9 +49,14 @@ let package = Package(
         // The run engine: stages, jobs, failure rules, vars, background jobs, stopping; written
         // against a small protocol of what it needs from targets (fakes in tests).
         .target(name: "Runner", dependencies: ["Scenario", "Records", "Core"]),
+        // The runner's targets on a real testbed: guest and host SSH sessions, the master's
+        // shell, snapshots and scale through Apply.
+        .target(name: "RunTargets", dependencies: ["Runner", "Scenario", "Records", "Apply", "Hosts", "SSH", "Libvirt",
+                                                   "Project", "TestbedState", "Core"]),
 
         .executableTarget(name: "tbctl", dependencies: [
             "Project", "Compose", "Compiler", "Artefacts", "TestbedState", "Plan", "Apply", "Hosts", "Core",
+            "Scenario", "Records", "Runner", "RunTargets",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

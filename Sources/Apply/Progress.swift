@@ -11,10 +11,13 @@ public final class Progress: Sendable {
     private struct Live { var tasks: [(id: Int, label: String, since: Date)] = []; var drawn = 0; var next = 0 }
     private let live = Locked(Live())
     private let ticker: Locked<DispatchSourceTimer?> = Locked(nil)
+    /// Where lines go instead of stdout (a scenario's testbed operation keeps them in its log).
+    private let sink: (@Sendable (String) -> Void)?
 
     public init(verbose: Bool, tty: Bool = isatty(STDOUT_FILENO) == 1) {
         self.verbose = verbose
         self.tty = tty
+        self.sink = nil
         if tty {
             let t = DispatchSource.makeTimerSource(queue: .global())
             t.schedule(deadline: .now() + 0.25, repeating: 0.25)
@@ -22,6 +25,13 @@ public final class Progress: Sendable {
             t.resume()
             ticker.withLock { $0 = t }
         }
+    }
+
+    /// Progress whose lines go to `sink`, without times or live redrawing.
+    public init(verbose: Bool, sink: @escaping @Sendable (String) -> Void) {
+        self.verbose = verbose
+        self.tty = false
+        self.sink = sink
     }
 
     deinit { ticker.withLock { $0?.cancel() } }
@@ -33,6 +43,7 @@ public final class Progress: Sendable {
 
     /// A line that stays (output of setup scripts, results).
     public func line(_ text: String) {
+        if let sink { return sink(text) }
         live.withLock { l in
             clear(&l)
             FileHandle.standardOutput.write(Data("\(clock) \(text)\n".utf8))
@@ -61,6 +72,23 @@ public final class Progress: Sendable {
             throw error
         }
     }
+
+    /// A live line whose text changes as things go (a stage's counts), with its elapsed time;
+    /// `end` takes it away. Off a terminal nothing shows (the caller prints what stays).
+    public func begin(_ label: String) -> Int {
+        let id = live.withLock { l -> Int in
+            l.next += 1
+            l.tasks.append((l.next, label, Date()))
+            return l.next
+        }
+        return id
+    }
+
+    public func update(_ id: Int, _ label: String) {
+        live.withLock { l in if let i = l.tasks.firstIndex(where: { $0.id == id }) { l.tasks[i].label = label } }
+    }
+
+    public func end(_ id: Int) { live.withLock { l in l.tasks.removeAll { $0.id == id } } }
 
     private func redraw() { live.withLock { l in clear(&l); draw(&l) } }
 

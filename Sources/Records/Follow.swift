@@ -35,13 +35,30 @@ extension RunRecords {
     }
 }
 
+extension RunRecords {
+    /// Whether the run's tbctl process still lives.
+    public func ownerAlive(_ id: Int64) -> Bool { OwnerLock.isHeld(directory.ownerLock(id)) }
+
+    /// Waits until the run's tbctl process has ended (it removes its lock file as it ends;
+    /// a killed one only lets go of the lock, which a slow poll sees). False after `timeout`.
+    public func waitForOwner(_ id: Int64, timeout: Duration) async -> Bool {
+        let watch = ChangeWatch(directory: directory.path)
+        let deadline = ContinuousClock.now + timeout
+        while ownerAlive(id) {
+            if ContinuousClock.now >= deadline { return false }
+            await watch.wait(seconds: 0.5)
+        }
+        return true
+    }
+}
+
 /// Wakes when a file in a folder is written (the records' WAL grows with every commit).
 final class ChangeWatch: @unchecked Sendable {
     private let fd: Int32
 
     init(directory: String) {
         fd = inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK))
-        if fd >= 0 { _ = inotify_add_watch(fd, directory, UInt32(IN_MODIFY | IN_CREATE | IN_CLOSE_WRITE)) }
+        if fd >= 0 { _ = inotify_add_watch(fd, directory, UInt32(IN_MODIFY | IN_CREATE | IN_CLOSE_WRITE | IN_DELETE)) }
     }
 
     deinit { if fd >= 0 { close(fd) } }

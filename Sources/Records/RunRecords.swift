@@ -120,7 +120,8 @@ public final class RunRecords: Sendable {
     }
 
     /// Records that a run's process died and its leftovers are gone (`cleaned`), as the
-    /// next `tbctl run` or `tbctl runs stop` finds it. Only for runs whose owner is dead.
+    /// next `tbctl run` or `tbctl runs stop` finds it. Only for runs whose owner is dead. Its
+    /// end is the last thing it recorded.
     public func markInterrupted(_ id: Int64, reason: String, cleaned: Bool) throws {
         guard let db else { return }
         let now = Date().timeIntervalSince1970
@@ -128,11 +129,15 @@ public final class RunRecords: Sendable {
             try db.query("""
                 UPDATE runs SET status = CASE status WHEN 'running' THEN 'interrupted' ELSE status END,
                     error = CASE status WHEN 'running' THEN ? ELSE error END,
-                    exit_code = COALESCE(exit_code, 130), ended_at = COALESCE(ended_at, ?), cleaned = ? WHERE id = ?
-                """, [.text(reason), .double(now), .int(cleaned ? 1 : 0), .int(id)])
+                    exit_code = COALESCE(exit_code, 130),
+                    ended_at = COALESCE(ended_at, (SELECT MAX(at) FROM logs WHERE run_id = ?), ?), cleaned = ? WHERE id = ?
+                """, [.text(reason), .int(id), .double(now), .int(cleaned ? 1 : 0), .int(id)])
             try db.query("UPDATE stages SET status = 'interrupted', ended_at = ? WHERE run_id = ? AND status = 'running'", [.double(now), .int(id)])
             try db.query("UPDATE jobs SET status = 'cancelled', ended_at = ? WHERE run_id = ? AND status = 'running'", [.double(now), .int(id)])
         }
+        // A killed owner leaves its (unlocked) lock file behind.
+        let lock = directory.ownerLock(id)
+        if !OwnerLock.isHeld(lock) { unlink(lock) }
     }
 
     private func summary(_ r: Row) -> RunSummary {

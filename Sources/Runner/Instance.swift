@@ -148,7 +148,7 @@ struct Instance: Sendable {
 
     private static func backgroundEnded(_ result: Result<Int32, any Error>, ctx: RunContext, job: Job, target: Target,
                                         id: Int64, sink: OutputSink) {
-        let stopped = ctx.stopping.current
+        let stopped = ctx.stopping.current || sink.log.map(ctx.background.isReleased) == true
         var status: JobStatus
         var exit: Int32?
         var why: String?

@@ -140,8 +140,20 @@ final class BackgroundJobs: Sendable {
     private let entries = Locked<[Entry]>([])
     /// Background jobs that failed on their own, as "name on target: why".
     let failures = Locked<[String]>([])
+    /// How many entries a restore ended: those jobs' ends are no failure (the guests went
+    /// back to a time before them).
+    private let released = Locked(0)
 
     func add(_ e: Entry) { entries.withLock { $0.append(e) } }
+
+    /// Every background job started so far ends with a snapshot restore.
+    func releaseAll() { released.withLock { $0 = entries.withLock { $0.count } } }
+
+    /// Whether the job with this log was released by a restore.
+    func isReleased(_ log: LogWatch) -> Bool {
+        let n = released.current
+        return entries.withLock { Array($0.prefix(n)).contains { $0.log === log } }
+    }
 
     /// The latest background job of that name on the target.
     func log(_ name: String, on target: Target) -> LogWatch? {

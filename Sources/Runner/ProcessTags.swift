@@ -27,23 +27,28 @@ public struct ProcessTags: Sendable, Equatable {
             + "if command -v setsid >/dev/null 2>&1; then setsid sh -c \(shellQuote(command)); else sh -c \(shellQuote(command)); fi; exit $?"
     }
 
+    /// Stops every process carrying `tag`: TERM to each and its group, up to `grace` for them
+    /// to go, then KILL; last a second search catches what started meanwhile. Forks are few
+    /// (shell builtins read /proc/PID/stat): under TCG each costs tens of milliseconds. A
+    /// zombie counts as gone: busybox init reaps orphans only once a second. Exits 0 when none is left (or there were none). Never signals its
+    /// own process group (on the master that is tbctl's).
     /// (`grep -l`, not `-F`: busybox's fixed-string search misses text in files with NUL
     /// bytes, and a tag has no regular-expression characters: project names are
     /// `[a-z0-9-]`.)
-    /// Stops every process carrying `tag`: TERM to each and its group, up to `grace` for them
-    /// to go, then KILL. Exits 0 when none is left (or there were none). Never signals its own
-    /// process group (on the master that is tbctl's).
     public static func killCommand(_ tag: String, grace: Duration = .seconds(2)) -> String {
         let tries = max(1, Int(grace.components.seconds * 10 + grace.components.attoseconds / 100_000_000_000_000_000))
         return """
             t='\(tag)'; \
-            pids() { grep -l "$t" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3; }; \
-            grp() { sed 's/.*) //' /proc/$1/stat 2>/dev/null | cut -d' ' -f3; }; \
-            me=$(grp $$); p=$(pids); [ -z "$p" ] && exit 0; \
-            for i in $p; do g=$(grp $i); kill -TERM $i 2>/dev/null; \
-            if [ -n "$g" ] && [ "$g" != "$me" ] && [ "$g" -gt 1 ]; then kill -TERM -- -$g 2>/dev/null; fi; done; \
-            n=0; while [ $n -lt \(tries) ]; do p=$(pids); [ -z "$p" ] && exit 0; sleep 0.1; n=$((n+1)); done; \
-            for i in $p; do kill -KILL $i 2>/dev/null; done; sleep 0.2; p=$(pids); \
+            pids() { for f in $(grep -l "$t" /proc/[0-9]*/environ 2>/dev/null); do f=${f#/proc/}; echo ${f%%/*}; done; }; \
+            grp() { g=; { read -r s < /proc/$1/stat; } 2>/dev/null || return 0; s=${s##*) }; set -- $s; g=$3; }; \
+            alive() { { read -r s < /proc/$1/stat; } 2>/dev/null || return 1; s=${s##*) }; [ "${s%% *}" != Z ]; }; \
+            hit() { for i in $2; do grp $i; kill -$1 $i 2>/dev/null; \
+            if [ -n "$g" ] && [ "$g" != "$me" ] && [ "$g" -gt 1 ]; then kill -$1 -- -$g 2>/dev/null; fi; done; }; \
+            grp $$; me=$g; p=$(pids); [ -z "$p" ] && exit 0; hit TERM "$p"; \
+            n=0; while [ $n -lt \(tries) ]; do a=; for i in $p; do alive $i && a="$a $i"; done; \
+            [ -z "$a" ] && break; sleep 0.1; n=$((n+1)); done; \
+            [ -n "$a" ] && hit KILL "$a"; p=$(pids); [ -z "$p" ] && exit 0; \
+            hit KILL "$p"; sleep 0.2; p=$(pids); \
             [ -z "$p" ] || { echo "still running: $p" >&2; exit 1; }
             """
     }

@@ -43,13 +43,13 @@ public struct Runner: Sendable {
             }
             if planned.isTestbedStage, let problem = reselect(after: i) { status = .failed; error = problem; break }
         }
-        if status == .interrupted { error = error ?? "interrupted" }
+        if status == .interrupted { error = error ?? "interrupted before it ended" }
         // Stopping must not be cut short by the cancellation that may have ended the stages.
         let ctx = self.ctx
         let cleaned = await Task { await Self.stop(ctx) }.value
         if status == .passed, let failed = backgroundFailure() { status = .failed; error = failed }
         let code: Int32 = status == .passed ? 0 : (status == .interrupted ? 130 : 1)
-        say("run \(ctx.runID) \(status.rawValue)" + (error.map { ": \($0)" } ?? "") + (cleaned ? "" : " (some processes could not be stopped)"))
+        say("run \(ctx.runID) \(status.rawValue)" + (status == .failed ? error.map { ": \($0)" } ?? "" : "") + (cleaned ? "" : " (some processes could not be stopped)"))
         return RunOutcome(status: status, exitCode: code, error: error, vars: ctx.vars.snapshot, cleaned: cleaned)
     }
 

@@ -71,7 +71,9 @@ struct TestbedJob {
         let log: @Sendable (String) -> Void = { sink.write(.stdout, Array(($0 + "\n").utf8)) }
         switch op {
         case .snapshot(let n): try await ctx.testbed.snapshot(try Render.render(n, render), log: log)
-        case .restore(let n): try await ctx.testbed.restore(try Render.render(n, render), log: log)
+        case .restore(let n):
+            ctx.background.releaseAll()
+            try await ctx.testbed.restore(try Render.render(n, render), log: log)
         case .scale(let s): try await scale(s, log: log)
         }
         return .passed

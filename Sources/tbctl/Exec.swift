@@ -3,12 +3,16 @@ import ArgumentParser
 import Core
 import Foundation
 import Project
+import Records
+import RunTargets
+import Runner
+import Scenario
 import TestbedState
 
 struct Exec: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a command on guests, in parallel.",
-        usage: "tbctl exec (<guest> ... | --service <service> | --all) [<options>] -- <command> ...",
+        usage: "tbctl exec (<guest> ... | --service <service> | --all | --host <host>) [<options>] -- <command> ...",
         discussion: """
             Runs the command on every selected guest at once, over SSH (through the guest's host \
             for remote hosts), with the guest's `env` exported. With one guest its output is \
@@ -16,6 +20,10 @@ struct Exec: AsyncParsableCommand {
             after `--` is a shell command line ('echo $ROLE | wc -c'); several are a program and \
             its arguments, passed on exactly (sh -c 'exit 3'). stdin is not forwarded (use \
             `tbctl ssh GUEST -- CMD`).
+
+            --host runs the command on a testbed host itself: the master (where tbctl runs) \
+            in a local shell, a remote host over its SSH login from the compose file. Its \
+            lines are prefixed `host NAME | `.
 
             Exit status: 0 when the command exited 0 on every guest; 1 otherwise, with a summary \
             on stderr of each guest that failed (its exit status, or why it could not be \
@@ -25,6 +33,7 @@ struct Exec: AsyncParsableCommand {
               tbctl exec --all -- hostname
               tbctl exec web-0 web-1 -- 'echo $ROLE'
               tbctl exec --service web -- sh -c 'ip -br addr'
+              tbctl exec --host rack2 -- ovs-vsctl show
             """)
 
     @OptionGroup var options: ProjectOptions
@@ -34,6 +43,8 @@ struct Exec: AsyncParsableCommand {
     var words: [String] = []
     @Option(name: .long, help: "Run on every guest of this service (repeatable).") var service: [String] = []
     @Flag(help: "Run on every guest.") var all = false
+    @Option(name: .customLong("host"), help: ArgumentHelp("Run on this testbed host itself (repeatable).", valueName: "host"))
+    var hosts: [String] = []
     @Option(help: ArgumentHelp("Seconds to wait for each guest's SSH (a booting guest is waited for).", valueName: "seconds"))
     var connectTimeout = 30
 
@@ -48,6 +59,15 @@ struct Exec: AsyncParsableCommand {
         return (Array(words.dropLast(tail.count)), tail)
     }
 
+    /// The hosts named with --host, checked against the testbed.
+    static func hosts(_ names: [String], in state: TestbedState) throws -> [String] {
+        for n in names where state.host(named: n) == nil {
+            throw TBError(.invalidInput, "no host `\(n)` in testbed \(state.project)" + Suggestions.hint(for: n, among: state.hosts.map(\.name))
+                          + "\n  hosts: " + state.hosts.map(\.name).joined(separator: ", "))
+        }
+        return names.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+    }
+
     func validate() throws {
         if command.isEmpty { throw ValidationError("give the command after `--`, e.g. tbctl exec --all -- hostname") }
         if connectTimeout < 1 { throw ValidationError("--connect-timeout must be at least 1 second") }
@@ -56,18 +76,26 @@ struct Exec: AsyncParsableCommand {
     func run() async throws {
         let project = Project(composeFile: options.file)
         let state = try TestbedState.load(from: project.workspace.stateFile)
-        let selected = try usage { try GuestSelection.select(state, guests: guests, services: service, all: all,
-                                                             composeFile: project.workspace.composeFile) }
-        guard !selected.isEmpty else { throw TBError(.notFound, "testbed \(state.project) has no guests") }
-        let printer = GuestOutputPrinter(prefixed: selected.count > 1)
+        let wantsGuests = !guests.isEmpty || !service.isEmpty || all || hosts.isEmpty
+        let selected = wantsGuests ? try usage { try GuestSelection.select(state, guests: guests, services: service, all: all,
+                                                                           composeFile: project.workspace.composeFile) } : []
+        let hostNames = try usage { try Self.hosts(hosts, in: state) }
+        guard !selected.isEmpty || !hostNames.isEmpty else { throw TBError(.notFound, "testbed \(state.project) has no guests") }
+        let printer = GuestOutputPrinter(prefixed: selected.count + hostNames.count > 1)
         let exec = GuestExec(state: state, workspace: project.workspace, connectTimeout: .seconds(connectTimeout))
         let line = GuestCommand.commandLine(command)
         let outcomes = Locked([GuestExec.Outcome]())
+        let onHosts = Locked([GuestExec.Outcome]())
         try await Interrupt.cancellingOnSignal {
-            let r = await exec.run(line, on: selected) { guest, stream, bytes in printer.write(guest.name, stream, bytes) }
+            async let h = HostExec(state: state, workspace: project.workspace).run(line, on: hostNames) { name, stream, bytes in
+                printer.write("host \(name)", stream, bytes)
+            }
+            let r = selected.isEmpty ? [] : await exec.run(line, on: selected) { guest, stream, bytes in printer.write(guest.name, stream, bytes) }
             outcomes.withLock { $0 = r }
+            let hr = await h
+            onHosts.withLock { $0 = hr }
         }
-        let results = outcomes.current
+        let results = onHosts.current + outcomes.current
         for o in results { printer.finish(o.guest) }
         if options.verbose {
             for o in results { stderr(String(format: "%@: %@ (%.1fs)", o.guest, o.summary, o.seconds)) }

@@ -61,7 +61,7 @@ enum JobKinds {
             return nil
         }
         let timeout = f["timeout"].flatMap { r.duration($0.value, path.key("timeout")) } ?? .seconds(60)
-        let interval = f["interval"].flatMap { r.duration($0.value, path.key("interval")) } ?? .seconds(1)
+        let interval = f["interval"].flatMap { r.duration($0.value, path.key("interval")) } ?? .milliseconds(500)
         for (key, only) in [("address", "port"), ("job", "log")] where f[key] != nil && f[only] == nil {
             r.error(f[key]!.key, path.key(key), "`\(key)` goes with `\(only)`")
         }
