@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "LibvirtTests", dependencies: ["Libvirt"]),
         .testTarget(name: "SSHTests", dependencies: ["SSH", "Core"]),
         .testTarget(name: "OVSTests", dependencies: ["OVS", "Core", "TestSupport"]),
-        .testTarget(name: "E2ETests", dependencies: ["Libvirt", "SSH", "TestbedState", "Project", "Apply", "Core"],
+        .testTarget(name: "E2ETests", dependencies: ["Libvirt", "SSH", "TestbedState", "Project", "Apply", "Records", "Core"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "PlanTests", dependencies: ["Plan", "OVS", "Compiler", "Compose", "TestbedState", "Core", "TestSupport"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "YAML", "Core"]),

@@ -6,34 +6,10 @@ import Runner
 /// The master itself, for jobs on `hosts:` that include it: its own shell, no SSH.
 struct LocalTarget: TargetSession {
     func exec(_ commandLine: String, output: @escaping @Sendable (LogStream, [UInt8]) -> Void) async throws -> Int32 {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", commandLine]
-        p.standardInput = FileHandle.nullDevice
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        do { try p.run() } catch { throw TBError(.command, "cannot start /bin/sh", underlying: error) }
+        let child = try LocalProcess.start(commandLine)
         // Cancelling stops the wait, not the command: the run stops it by its tag, as on any target.
         return try await Once.race { finish in
-            Thread.detachNewThread {
-                let group = DispatchGroup()
-                for (handle, stream) in [(out.fileHandleForReading, LogStream.stdout), (err.fileHandleForReading, .stderr)] {
-                    group.enter()
-                    Thread.detachNewThread {
-                        while true {
-                            let d = handle.availableData
-                            if d.isEmpty { break }
-                            output(stream, Array(d))
-                        }
-                        group.leave()
-                    }
-                }
-                p.waitUntilExit()
-                group.wait()
-                let code = p.terminationReason == .uncaughtSignal ? 128 + p.terminationStatus : p.terminationStatus
-                finish(.success(code))
-            }
+            Thread.detachNewThread { finish(.success(child.wait(output: output))) }
         }
     }
 
@@ -57,6 +33,78 @@ struct LocalTarget: TargetSession {
 
     func canConnect(to address: String, port: Int, timeout: Duration) async -> Bool {
         await blocking { TCPProbe.connects(address, port, timeout: timeout) }
+    }
+}
+
+/// `/bin/sh -c LINE` in a session of its own (POSIX_SPAWN_SETSID), as an SSH server starts a
+/// command: stopping a run then signals the job's process group, never tbctl's.
+struct LocalProcess: Sendable {
+    let pid: pid_t
+    let stdout: Int32
+    let stderr: Int32
+
+    /// glibc's POSIX_SPAWN_SETSID (not exported to Swift).
+    static let setSID: Int32 = 0x80
+
+    static func start(_ line: String) throws -> LocalProcess {
+        var out: [Int32] = [0, 0], err: [Int32] = [0, 0]
+        guard pipe(&out) == 0, pipe(&err) == 0 else { throw TBError(.io, "cannot make a pipe", cause: String(cString: strerror(errno))) }
+        for fd in out + err { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        var files = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&files)
+        defer { posix_spawn_file_actions_destroy(&files) }
+        posix_spawn_file_actions_addopen(&files, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_adddup2(&files, out[1], 1)
+        posix_spawn_file_actions_adddup2(&files, err[1], 2)
+        SpawnDescriptors.closeAll(from: 3, in: &files)
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        for s in [SIGINT, SIGTERM, SIGPIPE, SIGHUP] { sigaddset(&defaults, s) }
+        posix_spawnattr_setsigdefault(&attr, &defaults)
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigmask(&attr, &none)
+        posix_spawnattr_setflags(&attr, Int16(setSID | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        let words: [String] = ["/bin/sh", "-c", line]
+        let argv = words.map { strdup($0) } + [nil]
+        defer { for a in argv { free(a) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, "/bin/sh", &files, &attr, argv, environ)
+        close(out[1])
+        close(err[1])
+        guard rc == 0 else {
+            close(out[0]); close(err[0])
+            throw TBError(.command, "cannot start /bin/sh", cause: String(cString: strerror(rc)))
+        }
+        return LocalProcess(pid: pid, stdout: out[0], stderr: err[0])
+    }
+
+    /// Streams the output until both pipes close, then reaps the process: its exit status,
+    /// or 128 + the signal that killed it.
+    func wait(output: @escaping @Sendable (LogStream, [UInt8]) -> Void) -> Int32 {
+        let group = DispatchGroup()
+        for (fd, stream) in [(stdout, LogStream.stdout), (stderr, .stderr)] {
+            group.enter()
+            Thread.detachNewThread {
+                var buffer = [UInt8](repeating: 0, count: 65536)
+                while true {
+                    let n = read(fd, &buffer, buffer.count)
+                    if n > 0 { output(stream, Array(buffer[0..<n])); continue }
+                    if n < 0 && errno == EINTR { continue }
+                    break
+                }
+                close(fd)
+                group.leave()
+            }
+        }
+        group.wait()
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let signal = status & 0x7f
+        return signal == 0 ? (status >> 8) & 0xff : 128 + signal
     }
 }
 

@@ -16,15 +16,15 @@ public struct ProcessTags: Sendable, Equatable {
     public var runTag: String { "TBCTL_RUN=\(project)/\(run)/" }
     public func jobTag(_ job: Int64) -> String { "TBCTL_JOB=\(project)/\(run)/\(job)/" }
 
-    /// The command line that runs `command` for a job: tagged, in a session (and so a process
-    /// group) of its own when `setsid` exists, its exit status passed on. `setsid` is not the
-    /// last command, so the shell forks it as a child that is no group leader: setsid(2) then
-    /// works in place and no second fork loses the status.
+    /// The command line that runs `command` for a job: the tags exported, then the shell that
+    /// runs it exec'ed in place (no extra fork: under TCG every process costs tens of
+    /// milliseconds), so its exit status is the job's. The job's processes share a session of
+    /// their own: SSH servers (OpenSSH, dropbear) start each command without a terminal in a
+    /// new session, and the master's shell is started with setsid (LocalTarget).
     public func wrap(_ command: String, job: Int64) -> String {
         let run = runTag.split(separator: "=", maxSplits: 1)[1]
         let jobValue = jobTag(job).split(separator: "=", maxSplits: 1)[1]
-        return "TBCTL_RUN=\(shellQuote(String(run))) TBCTL_JOB=\(shellQuote(String(jobValue))); export TBCTL_RUN TBCTL_JOB; "
-            + "if command -v setsid >/dev/null 2>&1; then setsid sh -c \(shellQuote(command)); else sh -c \(shellQuote(command)); fi; exit $?"
+        return "TBCTL_RUN='\(run)' TBCTL_JOB='\(jobValue)'; export TBCTL_RUN TBCTL_JOB; exec sh -c \(shellQuote(command))"
     }
 
     /// Stops every process carrying `tag`: TERM to each and its group, up to `grace` for them

@@ -97,7 +97,9 @@ public struct Runner: Sendable {
     /// end (recorded `stopped`), closes the sessions. True when nothing was left behind.
     static func stop(_ ctx: RunContext) async -> Bool {
         ctx.stopping.withLock { $0 = true }
-        let targets = ctx.touched.current
+        // A guest a scale removed took its processes with it.
+        let facts = ctx.facts.current
+        let targets = ctx.touched.current.filter { $0.kind == .host || facts.guest($0.name) != nil }
         let stopped = Locked(true)
         await withTaskGroup(of: Void.self) { group in
             for target in targets {

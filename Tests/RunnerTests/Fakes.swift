@@ -147,9 +147,9 @@ enum Shell {
         return unquote(line[start...]).map(\.word)
     }
 
-    /// The user's command inside a wrapped line (`setsid sh -c '...'`).
+    /// The user's command inside a wrapped line (`exec sh -c '...'`).
     static func jobCommand(_ line: String) -> String? {
-        guard let r = line.range(of: "setsid sh -c ") else { return nil }
+        guard let r = line.range(of: "exec sh -c ") else { return nil }
         let rest = line[r.upperBound...]
         if rest.first == "'" { return unquote(rest)?.word }
         return String(rest.prefix { $0 != ";" })

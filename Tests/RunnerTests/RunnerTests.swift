@@ -357,6 +357,14 @@ func overlap(_ calls: [Call]) -> Int {
         #expect(try h.logs(d.run.id, LogFilter(job: "scale-2")).joined() == "scale web: 4 -> 6\nscale web: 6 -> 8\nscale web: 8 -> 9\n")
     }
 
+    /// A guest a scale removed took its processes with it: the final sweep skips it.
+    @Test func guestsScaledAwayAreNotSweptAtTheEnd() async throws {
+        let h = Harness()
+        let (out, _) = try await h.run("stages:\n  - guests: [web-3]\n    jobs: [{run: x}]\n  - jobs: [{scale: {service: web, replicas: 2}}]\n")
+        #expect(out.status == .passed && out.cleaned)
+        #expect(h.targets.kills.isEmpty, "\(h.targets.kills)")
+    }
+
     @Test func aFailedScaleFailsTheRun() async throws {
         let h = Harness()
         h.testbed.failScale = true

@@ -63,6 +63,7 @@ enum Detach {
         posix_spawn_file_actions_addopen(&files, 1, output, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_adddup2(&files, 1, 2)
         posix_spawn_file_actions_adddup2(&files, report, 3)
+        SpawnDescriptors.closeAll(from: 4, in: &files)
         var pid: pid_t = 0
         let cargs = argv.map { strdup($0) } + [nil]
         defer { for a in cargs { free(a) } }
