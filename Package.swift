@@ -1,7 +1,11 @@
 // swift-tools-version: 6.0
-// tbctl: a KVM testbed provisioner. The targets follow the pipeline:
+// tbctl: a KVM testbed provisioner. The targets follow the pipeline
 //   Compose (testbed.yaml) -> Compiler -> TestbedState (+ Artefacts) -> Plan -> Apply
-// with one target per external system (Libvirt, SSH, OVS) behind the Hosts protocol.
+// Pure targets (no I/O): Vocabulary, ComposeModel, Compiler, TestbedState, OVSModel, Plan.
+// I/O sits in the adapters: YAML and Compose (read the compose file), Workspace (.testbed/),
+// Artefacts and Project (write them), Libvirt, SSH and OVS (one per external system).
+// scripts/check-imports.py checks that every target declares exactly what it imports.
+// docs/architecture.md draws the targets and their dependencies.
 import PackageDescription
 
 let package = Package(
@@ -21,26 +25,40 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
-        // Shared: the one error type, blocking-call offload, subprocesses, hashing and keys.
+        // Shared: the error type, blocking-call offload, subprocesses, hashing and keys, XML escaping.
         .target(name: "Core", dependencies: ["COpenSSL"]),
+        // The closed vocabularies (accel, datapath, tunnel kind, image format) every stage shares.
+        .target(name: "Vocabulary"),
 
         // 1. compose: testbed.yaml -> located node tree -> typed, validated model.
         .target(name: "YAML", dependencies: ["CLibYAML", "Core"]),
-        .target(name: "Compose", dependencies: ["YAML", "Core"]),
+        .target(name: "ComposeModel", dependencies: ["Core", "Vocabulary"]),
+        .target(name: "Compose", dependencies: ["ComposeModel", "YAML", "Core", "Vocabulary"]),
         // 2. state: the compiled testbed (placement, IPAM, MACs, names) and its artefacts.
-        .target(name: "TestbedState", dependencies: ["OVS", "Core"]),
-        .target(name: "Compiler", dependencies: ["Compose", "TestbedState", "OVS", "Core"]),
-        .target(name: "Artefacts", dependencies: ["TestbedState", "Core"]),
+        .target(name: "OVSModel", dependencies: ["Core", "Vocabulary"]),
+        .target(name: "TestbedState", dependencies: ["OVSModel", "Core", "Vocabulary"]),
+        .target(name: "Compiler", dependencies: ["ComposeModel", "TestbedState", "Core", "Vocabulary"]),
+        .target(name: "Artefacts", dependencies: ["TestbedState", "Core", "Vocabulary"]),
+        // The project's files in .testbed/: paths, JSON records, the project key, state.json.
+        .target(name: "Workspace", dependencies: ["TestbedState", "Core"]),
         // The I/O around the pure compiler: load, compile against the previous state, write.
-        .target(name: "Project", dependencies: ["Compose", "Compiler", "Artefacts", "TestbedState", "YAML", "Core"]),
+        .target(name: "Project", dependencies: [
+            "Compose", "ComposeModel", "Compiler", "Artefacts", "TestbedState", "Workspace", "YAML", "Core",
+        ]),
         // External systems.
         .target(name: "Libvirt", dependencies: ["CLibvirt", "Core"]),
         .target(name: "SSH", dependencies: ["CLibSSH2", "Core"]),
-        .target(name: "OVS", dependencies: ["Core"]),
-        .target(name: "Hosts", dependencies: ["Libvirt", "SSH", "OVS", "Plan", "TestbedState", "Core"]),
+        .target(name: "OVS", dependencies: ["OVSModel", "Core", "Vocabulary"]),
+        // The seam: a protocol in front of each external system (Hypervisor and its handles,
+        // VirtualSwitch, GuestSession, HostConnection) and the logic written against them.
+        // LiveHosts is the real implementation; Tests/HostFakes an in-memory one.
+        .target(name: "Hosts", dependencies: ["Plan", "OVSModel", "TestbedState", "Core", "Vocabulary"]),
+        .target(name: "LiveHosts", dependencies: [
+            "Hosts", "Libvirt", "SSH", "OVS", "OVSModel", "Plan", "TestbedState", "Core", "Vocabulary",
+        ]),
         // 3. plan: state vs what each host really has.  4. apply: make it so.
-        .target(name: "Plan", dependencies: ["TestbedState", "OVS", "Core"]),
-        .target(name: "Apply", dependencies: ["Plan", "Hosts", "Artefacts", "TestbedState", "Core"]),
+        .target(name: "Plan", dependencies: ["TestbedState", "OVSModel", "Core"]),
+        .target(name: "Apply", dependencies: ["Plan", "Hosts", "OVSModel", "TestbedState", "Workspace", "Core", "Vocabulary"]),
 
         // 5. run: scenario file -> checked model -> plan over the testbed's facts (pure).
         .target(name: "Scenario", dependencies: ["YAML", "Core"]),
@@ -51,37 +69,45 @@ let package = Package(
         .target(name: "Runner", dependencies: ["Scenario", "Records", "Core"]),
         // The runner's targets on a real testbed: guest and host SSH sessions, the master's
         // shell, snapshots and scale through Apply.
-        .target(name: "RunTargets", dependencies: ["Runner", "Scenario", "Records", "Apply", "Hosts", "SSH", "Libvirt",
-                                                   "Project", "TestbedState", "Core"]),
+        // They go through the Hosts protocols (LiveHosts in the CLI, HostFakes in tests).
+        .target(name: "RunTargets", dependencies: ["Runner", "Scenario", "Records", "Apply", "Hosts", "Project", "TestbedState",
+                                                   "Workspace", "Core"]),
 
         .executableTarget(name: "tbctl", dependencies: [
-            "Project", "Compose", "Compiler", "Artefacts", "TestbedState", "Plan", "Apply", "Hosts", "Core",
+            "Project", "Compose", "TestbedState", "Workspace", "Plan", "Apply", "LiveHosts", "Core",
             "Scenario", "Records", "Runner", "RunTargets",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // bench/: times compose -> state -> artefacts on a generated 1,000-guest testbed (bench/README.md).
         .executableTarget(name: "tbctl-bench", dependencies: [
-            "Compose", "Compiler", "Project", "Artefacts", "TestbedState", "YAML", "Core",
+            "Compose", "ComposeModel", "Compiler", "Project", "Artefacts", "TestbedState", "Workspace", "YAML", "Core",
         ], path: "bench/Sources/tbctl-bench"),
 
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
-        .testTarget(name: "YAMLTests", dependencies: ["YAML"]),
-        .testTarget(name: "ComposeTests", dependencies: ["Compose", "Compiler", "TestbedState", "Core"]),
+        .testTarget(name: "YAMLTests", dependencies: ["YAML", "Core"]),
+        .testTarget(name: "ComposeTests", dependencies: ["Compose", "ComposeModel", "Compiler", "TestbedState", "YAML", "Core"]),
         // Compose models built in code, shared by the compiler and planner tests.
-        .target(name: "TestSupport", dependencies: ["Compiler", "Compose", "TestbedState", "Core", "OVS"], path: "Tests/TestSupport"),
-        .testTarget(name: "CompilerTests", dependencies: ["Compiler", "Compose", "TestbedState", "TestSupport"]),
-        .testTarget(name: "ArtefactsTests", dependencies: ["Artefacts", "TestbedState", "Core"]),
-        .testTarget(name: "LibvirtTests", dependencies: ["Libvirt"]),
+        .target(name: "TestSupport", dependencies: ["Compiler", "ComposeModel", "TestbedState", "Core", "OVSModel", "Vocabulary"],
+                path: "Tests/TestSupport"),
+        .testTarget(name: "CompilerTests", dependencies: ["Compiler", "ComposeModel", "TestbedState", "TestSupport", "Core"]),
+        .testTarget(name: "ArtefactsTests", dependencies: ["Artefacts", "TestbedState", "Core", "Vocabulary"]),
+        .testTarget(name: "LibvirtTests", dependencies: ["Libvirt", "Core"]),
         .testTarget(name: "SSHTests", dependencies: ["SSH", "Core"]),
-        .testTarget(name: "OVSTests", dependencies: ["OVS", "Core", "TestSupport"]),
-        .testTarget(name: "E2ETests", dependencies: ["Libvirt", "SSH", "TestbedState", "Project", "Apply", "Records", "Core"],
+        .testTarget(name: "OVSTests", dependencies: ["OVS", "OVSModel", "Core", "TestSupport"]),
+        .testTarget(name: "E2ETests", dependencies: ["Libvirt", "SSH", "TestbedState", "Workspace", "Project", "Apply", "Records", "Core"],
                     exclude: ["Fixtures"]),
-        .testTarget(name: "PlanTests", dependencies: ["Plan", "OVS", "Compiler", "Compose", "TestbedState", "Core", "TestSupport"]),
+        .testTarget(name: "PlanTests", dependencies: ["Plan", "OVSModel", "Compiler", "TestbedState", "TestSupport"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "YAML", "Core"]),
         .testTarget(name: "RecordsTests", dependencies: ["Records", "Core"]),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "Scenario", "Records", "Core"]),
-        .testTarget(name: "ApplyTests", dependencies: ["Apply", "Plan", "Compiler", "Compose", "TestbedState", "Core", "TestSupport"]),
+        // In-memory hosts behind the Hosts protocols, with injectable faults, for Apply's tests.
+        .target(name: "HostFakes", dependencies: ["Hosts", "OVSModel", "Plan", "TestbedState", "Core", "Vocabulary"],
+                path: "Tests/HostFakes"),
+        .testTarget(name: "ApplyTests", dependencies: [
+            "Apply", "HostFakes", "Hosts", "Plan", "Artefacts", "Compiler", "ComposeModel", "TestbedState", "Workspace",
+            "Core", "TestSupport",
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

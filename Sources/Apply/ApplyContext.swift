@@ -3,6 +3,7 @@ import Foundation
 import Hosts
 import Plan
 import TestbedState
+import Workspace
 
 /// Everything an action needs: the state, live host connections, the workspace's files,
 /// progress output and the record of what has been done (saved as it changes, so a killed
@@ -34,7 +35,7 @@ public final class ApplyContext: Sendable {
         }
     }
 
-    func host(_ name: String) throws -> HostConnection {
+    func host(_ name: String) throws -> any HostConnection {
         guard let h = hosts[name] else {
             throw hosts.failures[name] ?? TBError(.internalError, "host \(name) is not connected")
         }

@@ -1,7 +1,6 @@
 import Core
 import Foundation
 import Hosts
-import Libvirt
 import TestbedState
 
 extension Executor {
@@ -46,7 +45,7 @@ extension Executor {
     /// when it already runs. A paused guest (an interrupted start, a user's `virsh suspend`)
     /// is returned as it is, to be resumed.
     @discardableResult
-    func startPaused(_ guest: Guest) async throws -> Domain? {
+    func startPaused(_ guest: Guest) async throws -> (any DomainHandle)? {
         let host = try context.host(guest.host)
         guard let dom = try await host.lane().domain(named: guest.domain) else {
             throw TBError(.notFound, "domain \(guest.domain) is not defined")
@@ -55,13 +54,13 @@ extension Executor {
         case .running, .blocked: return nil
         case .paused, .pmsuspended: return dom
         default:
-            try await dom.start(.paused)
+            try await dom.start(paused: true)
             return dom
         }
     }
 
     /// Stops and undefines a domain (with its snapshot metadata) and deletes its disk and seed.
-    func removeDomain(_ name: String, on host: HostConnection) async throws {
+    func removeDomain(_ name: String, on host: any HostConnection) async throws {
         try await removeDomainIfPresent(name, on: host)
         let guest = String(name.dropFirst(Names.domain(project: context.state.project, guest: "").count))
         let pool = try await pool(host)
@@ -73,7 +72,7 @@ extension Executor {
         try SnapshotStore(context.workspace).forget(guests: [guest])   // its snapshots were in its disk
     }
 
-    func removeDomainIfPresent(_ name: String, on host: HostConnection) async throws {
+    func removeDomainIfPresent(_ name: String, on host: any HostConnection) async throws {
         guard let dom = try await projectDomain(name, on: host) else { return }
         if try await dom.isActive() { try await dom.destroy() }
         try await dom.undefine()
@@ -82,7 +81,7 @@ extension Executor {
     /// The project's domain called `name`, or nil when there is none. A domain of that name
     /// that is not the project's (no tbctl mark naming it, e.g. a user's own VM) is refused:
     /// tbctl never redefines, stops or deletes what it did not make.
-    func projectDomain(_ name: String, on host: HostConnection) async throws -> Domain? {
+    func projectDomain(_ name: String, on host: any HostConnection) async throws -> (any DomainHandle)? {
         guard let dom = try await host.libvirt.domain(named: name) else { return nil }
         let mark = try await dom.metadata(uri: DomainMetadata.guestNamespace)
         guard let mark, DomainMetadata.attribute("project", in: mark) == context.state.project else {

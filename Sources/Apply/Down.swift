@@ -1,7 +1,7 @@
 import Core
 import Foundation
 import Hosts
-import Libvirt
+import OVSModel
 import Plan
 import TestbedState
 
@@ -13,7 +13,7 @@ extension Provisioner {
         let lock = try ProjectLock(path: workspace.path("lock"), command: "down")
         defer { withExtendedLifetime(lock) {} }
         let retiring = try await retireHosts()
-        var hosts = await HostSet.connect(state, knownHosts: workspace.knownHosts)
+        var hosts = await HostSet.connect(state, via: connector)
         hosts.failures.merge(retiring) { a, _ in a }
         do {
             try await teardown(hosts, purge: purge)
@@ -49,14 +49,17 @@ extension Provisioner {
 /// stay while a domain that may use them could not be removed.
 struct HostTeardown: Sendable {
     let context: ApplyContext
-    let host: HostConnection
+    let host: any HostConnection
     var executor: Executor { Executor(context: context) }
 
     func run(purge: Bool) async throws {
         var problems: [TBError] = []
         func step(_ what: String, _ body: () async throws -> Void) async -> Bool {
             do { try await body(); return true } catch {
-                problems.append(error.asTBError(.internalError, "cannot \(what)"))
+                // The error says which part is left (libvirt's own message does not).
+                var e = error.asTBError(.internalError, "cannot \(what)")
+                if error is TBError { e.message = "cannot \(what): " + e.message }
+                problems.append(e)
                 return false
             }
         }

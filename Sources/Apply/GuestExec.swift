@@ -1,9 +1,8 @@
 import Core
 import Foundation
 import Hosts
-import Libvirt
-import SSH
 import TestbedState
+import Workspace
 
 /// `tbctl exec`: one command on many guests at once, each over its own SSH session (guests on
 /// remote hosts through that host's session), its output streamed as it arrives.
@@ -30,13 +29,16 @@ public struct GuestExec: Sendable {
 
     public let state: TestbedState
     public let workspace: Workspace
+    public let connector: any HostConnector
     /// How long to wait for a guest's SSH (a guest still booting is waited for).
     public var connectTimeout: Duration
     /// At most this many guests at a time.
     public var parallel: Int
 
-    public init(state: TestbedState, workspace: Workspace, connectTimeout: Duration = .seconds(30), parallel: Int = 32) {
-        self.state = state; self.workspace = workspace; self.connectTimeout = connectTimeout; self.parallel = max(1, parallel)
+    public init(state: TestbedState, workspace: Workspace, connector: any HostConnector,
+                connectTimeout: Duration = .seconds(30), parallel: Int = 32) {
+        self.state = state; self.workspace = workspace; self.connector = connector
+        self.connectTimeout = connectTimeout; self.parallel = max(1, parallel)
     }
 
     /// Runs `command` (a shell command line, run by the login user's shell with the guest's
@@ -44,7 +46,7 @@ public struct GuestExec: Sendable {
     /// arrives, on an SSH I/O thread: keep it short. Outcomes come back in the order of `guests`.
     public func run(_ command: String, on guests: [Guest],
                     output: @escaping @Sendable (Guest, StdStream, [UInt8]) -> Void) async -> [Outcome] {
-        let hosts = await HostSet.connect(state, knownHosts: workspace.knownHosts, only: Set(guests.map(\.host)))
+        let hosts = await HostSet.connect(state, via: connector, only: Set(guests.map(\.host)))
         let outcomes = await concurrentResults(guests, limit: parallel) { await run(command, on: $0, hosts: hosts, output: output) }
         await hosts.closeAll()
         return outcomes.compactMap { try? $0.get() }   // `run` reports failures in its Outcome: never a failure here
@@ -63,7 +65,7 @@ public struct GuestExec: Sendable {
             return outcome(nil, why)
         }
         if let down = await notRunning(guest, on: host) { return outcome(nil, down) }
-        let session: SSHSession
+        let session: any GuestSession
         do {
             session = try await host.guestSession(guest, user: state.user, keyFile: workspace.keyFile, timeout: connectTimeout)
         } catch {
@@ -82,7 +84,7 @@ public struct GuestExec: Sendable {
     /// An error when libvirt says the guest's domain does not exist or is not running (so an
     /// absent guest fails at once instead of after the SSH timeout); nil when it runs or
     /// libvirt cannot tell.
-    func notRunning(_ guest: Guest, on host: HostConnection) async -> TBError? {
+    func notRunning(_ guest: Guest, on host: any HostConnection) async -> TBError? {
         do {
             guard let domain = try await host.libvirt.domain(named: guest.domain) else {
                 return TBError(.notFound, "guest \(guest.name) does not exist on host \(host.name): run `tbctl up`")

@@ -1,18 +1,17 @@
 import Core
 import Hosts
-import Libvirt
-import OVS
+import OVSModel
 import Plan
 import TestbedState
 
 extension Executor {
     /// The project's dir pool: defined, built (its folder made), started, autostarted.
-    func createPool(_ host: HostConnection) async throws {
+    func createPool(_ host: any HostConnection) async throws {
         let spec = host.spec
         let parent = String(spec.poolPath[..<spec.poolPath.lastIndex(of: "/")!])
         try await host.runner.check(["mkdir", "-p", "-m", "0711", parent])
         var pool = try await host.libvirt.storagePool(named: spec.pool)
-        if pool == nil { pool = try await host.libvirt.defineStoragePool(xml: LibvirtXML.pool(name: spec.pool, path: spec.poolPath)) }
+        if pool == nil { pool = try await host.libvirt.defineStoragePool(name: spec.pool, path: spec.poolPath) }
         guard let pool else { return }
         progress.detail("pool \(spec.pool) at \(spec.poolPath) on \(host.name)")
         try await pool.build()
@@ -20,11 +19,11 @@ extension Executor {
     }
 
     /// The management NAT network with one DHCP host entry per guest of this host.
-    func ensureManagementNetwork(_ host: HostConnection) async throws {
+    func ensureManagementNetwork(_ host: any HostConnection) async throws {
         let guests = context.state.guests.filter { $0.host == host.name }
         var existing = try await host.libvirt.network(named: host.spec.management.network)
         if existing == nil {
-            existing = try await host.libvirt.defineNetwork(xml: LibvirtXML.managementNetwork(host.spec, guests: guests))
+            existing = try await host.libvirt.defineManagementNetwork(host.spec.management, dhcpHosts: guests.map(Inventory.DHCPHost.init))
         }
         guard let net = existing else { return }
         if try await !net.isActive() {
@@ -37,21 +36,21 @@ extension Executor {
 
     /// Adds missing DHCP host entries and drops stale ones, live and in the persistent config,
     /// without restarting the network (which would cut every running guest off it).
-    func syncDHCPHosts(_ net: Libvirt.Network, guests: [Guest]) async throws {
-        let have = ManagementNetworkXML.dhcpHosts(in: try await net.xml())
+    func syncDHCPHosts(_ net: any NetworkHandle, guests: [Guest]) async throws {
+        let have = try await net.dhcpHosts()
         let want = Set(guests.map(Inventory.DHCPHost.init))
         // Stale ones first: an entry whose address changed is removed before it is added again.
         for entry in have.subtracting(want).sorted(by: { $0.mac < $1.mac }) {
-            try await net.updateDHCPHost(LibvirtXML.dhcpHost(entry), add: false)
+            try await net.updateDHCPHost(entry, add: false)
         }
         for entry in want.subtracting(have).sorted(by: { $0.mac < $1.mac }) {
-            try await net.updateDHCPHost(LibvirtXML.dhcpHost(entry), add: true)
+            try await net.updateDHCPHost(entry, add: true)
         }
     }
 
     /// Bridges and tunnels of the project on this host: exactly the planned changes, in one
     /// ovs-vsctl transaction, verified afterwards.
-    func configureBridges(_ host: HostConnection) async throws {
+    func configureBridges(_ host: any HostConnection) async throws {
         let desired = desiredBridges(context.state, host: host.spec)
         let changes = try await host.ovs.plan(desired, project: context.state.project)
         for c in changes { progress.detail("ovs on \(host.name): \(c)") }

@@ -1,13 +1,12 @@
 import Core
 import Foundation
 import Hosts
-import Libvirt
 import TestbedState
 
 extension Executor {
     /// Imports a base image through the libvirt storage API (works the same for remote hosts),
     /// after checking the local file still has the SHA-256 the state was compiled with.
-    func importImage(_ name: String, on host: HostConnection) async throws {
+    func importImage(_ name: String, on host: any HostConnection) async throws {
         guard let image = context.state.image(named: name) else { throw TBError(.notFound, "no image \(name)") }
         let path = image.isURL ? try await ImageDownload.fetch(image, cache: context.workspace.path("cache")) : image.source
         let actual = try await blocking { try Digest.sha256Hex(fileAt: path) }
@@ -24,7 +23,7 @@ extension Executor {
     /// Builds a service's golden image once: an overlay of the base image, booted with its own
     /// seed, the golden setup run over SSH, then a clean ACPI shutdown (waited for by libvirt
     /// lifecycle event, not by polling) so the filesystem is consistent for the clones.
-    func buildGolden(_ service: String, on host: HostConnection) async throws {
+    func buildGolden(_ service: String, on host: any HostConnection) async throws {
         guard let golden = context.state.service(named: service)?.golden else { return }
         let builder = try context.guest(golden.builder)
         try context.update { $0.setVolume(host.name, golden.volume, nil) }
@@ -47,7 +46,7 @@ extension Executor {
     }
 
     /// A clean ACPI shutdown, so the image's filesystem is consistent for the clones.
-    private func shutDownBuilder(_ builder: Guest, on host: HostConnection) async throws {
+    private func shutDownBuilder(_ builder: Guest, on host: any HostConnection) async throws {
         guard let dom = try await host.libvirt.domain(named: builder.domain) else {
             throw TBError(.notFound, "golden builder \(builder.name) vanished during its setup", object: "host \(host.name)")
         }
@@ -61,7 +60,7 @@ extension Executor {
     /// Copies a built golden image to another host, host to host through libvirt streams
     /// (sparse: holes are not sent). Its backing path, the base image in the same pool path,
     /// is valid there because every host uses the same pool path.
-    func copyGolden(_ service: String, from: HostConnection, to: HostConnection) async throws {
+    func copyGolden(_ service: String, from: any HostConnection, to: any HostConnection) async throws {
         guard let golden = context.state.service(named: service)?.golden else { return }
         // Only a build that finished is copied: an overlay left by a failed one has no record.
         guard context.currentRecord.volume(from.name, golden.volume) == "built:\(golden.setupDigest)" else {
@@ -75,7 +74,7 @@ extension Executor {
         try await to.poolLock.withLock {
             try await deleteVolume(golden.volume, in: pool)
             let info = try await source.info()
-            let sink = try await pool.createVolume(xml: LibvirtXML.rawVolume(name: golden.volume, bytes: Int64(info.allocation)))
+            let sink = try await pool.createRawVolume(named: golden.volume, bytes: Int64(info.allocation))
             let stats = try await source.copy(to: sink)
             progress.detail("copied \(golden.volume) \(from.name) -> \(to.name): \(stats)")
             try await pool.refresh()
@@ -86,7 +85,7 @@ extension Executor {
 
     /// The copy must have the bytes of the original: SHA-256 on both hosts (holes read as
     /// zeros on both sides), or the copy is deleted and the action fails.
-    func verifyCopy(_ volume: String, from: HostConnection, to: HostConnection) async throws {
+    func verifyCopy(_ volume: String, from: any HostConnection, to: any HostConnection) async throws {
         async let a = from.runner.check(["sha256sum", from.spec.poolPath + "/" + volume])
         async let b = to.runner.check(["sha256sum", to.spec.poolPath + "/" + volume])
         let (src, dst) = try await (a.split(separator: " ").first.map(String.init), b.split(separator: " ").first.map(String.init))

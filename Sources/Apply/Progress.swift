@@ -7,31 +7,24 @@ import Foundation
 public final class Progress: Sendable {
     public let verbose: Bool
     private let tty: Bool
+    private let write: @Sendable (String) -> Void
     private let start = Date()
     private struct Live { var tasks: [(id: Int, label: String, since: Date)] = []; var drawn = 0; var next = 0 }
     private let live = Locked(Live())
     private let ticker: Locked<DispatchSourceTimer?> = Locked(nil)
-    /// Where lines go instead of stdout (a scenario's testbed operation keeps them in its log).
-    private let sink: (@Sendable (String) -> Void)?
 
-    public init(verbose: Bool, tty: Bool = isatty(STDOUT_FILENO) == 1) {
+    /// `output` takes the text instead of stdout (tests read it); there is no live display then.
+    public init(verbose: Bool, tty: Bool = isatty(STDOUT_FILENO) == 1, output: (@Sendable (String) -> Void)? = nil) {
         self.verbose = verbose
-        self.tty = tty
-        self.sink = nil
-        if tty {
+        self.tty = tty && output == nil
+        self.write = output ?? { FileHandle.standardOutput.write(Data($0.utf8)) }
+        if self.tty {
             let t = DispatchSource.makeTimerSource(queue: .global())
             t.schedule(deadline: .now() + 0.25, repeating: 0.25)
             t.setEventHandler { [weak self] in self?.redraw() }
             t.resume()
             ticker.withLock { $0 = t }
         }
-    }
-
-    /// Progress whose lines go to `sink`, without times or live redrawing.
-    public init(verbose: Bool, sink: @escaping @Sendable (String) -> Void) {
-        self.verbose = verbose
-        self.tty = false
-        self.sink = sink
     }
 
     deinit { ticker.withLock { $0?.cancel() } }
@@ -43,10 +36,9 @@ public final class Progress: Sendable {
 
     /// A line that stays (output of setup scripts, results).
     public func line(_ text: String) {
-        if let sink { return sink(text) }
         live.withLock { l in
             clear(&l)
-            FileHandle.standardOutput.write(Data("\(clock) \(text)\n".utf8))
+            write("\(clock) \(text)\n")
             draw(&l)
         }
     }
@@ -76,12 +68,11 @@ public final class Progress: Sendable {
     /// A live line whose text changes as things go (a stage's counts), with its elapsed time;
     /// `end` takes it away. Off a terminal nothing shows (the caller prints what stays).
     public func begin(_ label: String) -> Int {
-        let id = live.withLock { l -> Int in
+        live.withLock { l -> Int in
             l.next += 1
             l.tasks.append((l.next, label, Date()))
             return l.next
         }
-        return id
     }
 
     public func update(_ id: Int, _ label: String) {
@@ -94,7 +85,7 @@ public final class Progress: Sendable {
 
     private func clear(_ l: inout Live) {
         guard tty, l.drawn > 0 else { return }
-        FileHandle.standardOutput.write(Data(String(repeating: "\u{1b}[1A\u{1b}[2K", count: l.drawn).utf8))
+        write(String(repeating: "\u{1b}[1A\u{1b}[2K", count: l.drawn))
         l.drawn = 0
     }
 
@@ -104,7 +95,7 @@ public final class Progress: Sendable {
         let shown = l.tasks.prefix(12)
         var text = shown.map { String(format: "    %5.1fs  %@", now.timeIntervalSince($0.since), $0.label) }
         if l.tasks.count > shown.count { text.append("    … and \(l.tasks.count - shown.count) more") }
-        FileHandle.standardOutput.write(Data((text.joined(separator: "\n") + "\n").utf8))
+        write(text.joined(separator: "\n") + "\n")
         l.drawn = text.count
     }
 }

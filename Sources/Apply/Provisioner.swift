@@ -3,24 +3,27 @@ import Foundation
 import Hosts
 import Plan
 import TestbedState
+import Workspace
 
 /// `plan`, `up` and `down` for a compiled testbed.
 public struct Provisioner: Sendable {
     public let state: TestbedState
     public let workspace: Workspace
     public let progress: Progress
+    /// Opens the connections to the hosts (LiveHosts' for real hosts, HostFakes' in tests).
+    public let connector: any HostConnector
     /// Run every setup script again (`--rerun-setup`).
     public var rerunSetup = false
     /// Restart running guests whose definition changed (`--restart-changed`).
     public var restartChanged = false
 
-    public init(state: TestbedState, workspace: Workspace, progress: Progress) {
-        self.state = state; self.workspace = workspace; self.progress = progress
+    public init(state: TestbedState, workspace: Workspace, progress: Progress, connector: any HostConnector) {
+        self.state = state; self.workspace = workspace; self.progress = progress; self.connector = connector
     }
 
     /// Connects to every host and reads what each has, concurrently.
     public func survey() async -> (HostSet, [String: Inventory], [String: TBError]) {
-        var hosts = await HostSet.connect(state, knownHosts: workspace.knownHosts)
+        var hosts = await HostSet.connect(state, via: connector)
         let connections = hosts.connections.sorted { $0.key < $1.key }
         let results = await concurrentResults(connections) { try await $0.value.inventory(project: state.project) }
         var inventories: [String: Inventory] = [:]

@@ -2,6 +2,7 @@ import Core
 import Foundation
 import Hosts
 import TestbedState
+import Workspace
 
 extension Provisioner {
     /// Removes the project from the hosts that left the compose file (everything, as `down
@@ -11,7 +12,7 @@ extension Provisioner {
     /// load the record of what is done after it.
     func retireHosts() async throws -> [String: TBError] {
         guard let retired = state.retiredHosts, !retired.isEmpty else { return [:] }
-        let hosts = await HostSet.connect(retired, knownHosts: workspace.knownHosts)
+        let hosts = await HostSet.connect(retired, via: connector)
         let connections = hosts.connections.sorted { $0.key < $1.key }
         let results: [Result<Void, any Error>]
         do {

@@ -1,7 +1,6 @@
 import Core
 import Foundation
 import Hosts
-import SSH
 import TestbedState
 
 extension Executor {
@@ -36,7 +35,7 @@ extension Executor {
         }
     }
 
-    private func runScript(_ guest: Guest, script bytes: [UInt8], name: String, on session: SSHSession) async throws {
+    private func runScript(_ guest: Guest, script bytes: [UInt8], name: String, on session: any GuestSession) async throws {
         let remote = "/tmp/tbctl-setup-\(guest.name).sh"
         try await session.upload(bytes, to: remote, mode: 0o755)
         let printer = LinePrinter(prefix: guest.name, progress: progress)

@@ -1,6 +1,5 @@
 import Core
 import Foundation
-import Libvirt
 import Plan
 
 /// A failed action, with the error that names its guest, host and cause.

@@ -1,11 +1,11 @@
 import Core
 import Foundation
 import Hosts
-import Libvirt
 import TestbedState
+import Vocabulary
 
 extension Executor {
-    func pool(_ host: HostConnection) async throws -> StoragePool {
+    func pool(_ host: any HostConnection) async throws -> any PoolHandle {
         guard let pool = try await host.libvirt.storagePool(named: host.spec.pool) else {
             throw TBError(.notFound, "storage pool \(host.spec.pool) is missing")
         }
@@ -13,26 +13,26 @@ extension Executor {
     }
 
     /// Deletes a volume if it exists (a leftover of an interrupted run, or the old version).
-    func deleteVolume(_ name: String, in pool: StoragePool) async throws {
+    func deleteVolume(_ name: String, in pool: any PoolHandle) async throws {
         if let v = try await pool.volume(named: name) { try await v.delete() }
     }
 
     /// Uploads a local file as a fresh volume (sparse: holes are not sent), then records it.
     /// Images are followed by a pool refresh, so libvirt reads their header (qcow2, virtual
     /// size) that overlays depend on; seeds need none.
-    func uploadVolume(_ name: String, from path: String, to host: HostConnection, digest: String,
+    func uploadVolume(_ name: String, from path: String, to host: any HostConnection, digest: String,
                       isImage: Bool = false) async throws {
         guard isImage else { return try await uploadOnly(name, from: path, to: host, digest: digest, refresh: false) }
         try await host.poolLock.withLock { try await uploadOnly(name, from: path, to: host, digest: digest, refresh: true) }
     }
 
-    private func uploadOnly(_ name: String, from path: String, to host: HostConnection, digest: String,
+    private func uploadOnly(_ name: String, from path: String, to host: any HostConnection, digest: String,
                             refresh: Bool) async throws {
         let pool = try await pool(host)
         try context.update { $0.setVolume(host.name, name, nil) }
         try await deleteVolume(name, in: pool)
         let size = try FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber
-        let vol = try await pool.createVolume(xml: LibvirtXML.rawVolume(name: name, bytes: size?.int64Value ?? 0))
+        let vol = try await pool.createRawVolume(named: name, bytes: size?.int64Value ?? 0)
         let stats = try await vol.upload(fromFile: path)
         if refresh { try await pool.refresh() }
         progress.detail("uploaded \(name) to \(host.name): \(stats)")
@@ -40,8 +40,8 @@ extension Executor {
     }
 
     /// A qcow2 overlay whose backing file is `backing` in the same pool: a linked clone, no copy.
-    func createOverlay(_ name: String, backing: String, format: String, capacity: Int64?,
-                       on host: HostConnection) async throws {
+    func createOverlay(_ name: String, backing: String, format: ImageFormat, capacity: Int64?,
+                       on host: any HostConnection) async throws {
         let pool = try await pool(host)
         try await deleteVolume(name, in: pool)
         guard let base = try await pool.volume(named: backing) else {
@@ -49,7 +49,7 @@ extension Executor {
         }
         let size = max(capacity ?? 0, Int64(try await base.info().capacity))
         let path = try await base.path()
-        _ = try await pool.createVolume(xml: LibvirtXML.overlay(name: name, capacity: size, backingPath: path, backingFormat: format))
+        _ = try await pool.createOverlay(named: name, capacity: size, backingPath: path, backingFormat: format)
         progress.detail("overlay \(name) on \(host.name) backed by \(backing)")
     }
 
@@ -59,7 +59,7 @@ extension Executor {
         if let dom = try await projectDomain(guest.domain, on: host) {
             if try await dom.isActive() { try await dom.destroy() }
             // Its internal snapshots go with the old disk: drop libvirt's metadata and the record.
-            for s in try await dom.snapshots() { try await s.delete(.metadataOnly) }
+            for s in try await dom.snapshots() { try await s.delete(metadataOnly: true) }
             try SnapshotStore(context.workspace).forget(guests: [guest.name])
         }
         try await createOverlay(guest.disk.volume, backing: guest.disk.backingVolume, format: guest.disk.backingFormat,
@@ -74,7 +74,7 @@ extension Executor {
         try await uploadVolume(guest.seedVolume, from: path, to: try context.host(guest.host), digest: Digest.sha256Hex(bytes))
     }
 
-    func removeVolume(_ name: String, on host: HostConnection) async throws {
+    func removeVolume(_ name: String, on host: any HostConnection) async throws {
         try await deleteVolume(name, in: try await pool(host))
         try context.update { $0.setVolume(host.name, name, nil) }
     }

@@ -1,5 +1,6 @@
 import Core
 import TestbedState
+import Vocabulary
 
 /// The libvirt domain XML of a guest. The recipe is the one measured to boot under TCG on the
 /// development machines (docs: shared/notes/test-environment.md); KVM hosts get the host CPU.
@@ -37,7 +38,7 @@ public enum DomainXML {
     }
 
     /// TCG cannot pass the host CPU through; qemu64 is the model measured to boot there.
-    private static func cpu(_ accel: Host.Accel) -> String {
+    private static func cpu(_ accel: Accel) -> String {
         switch accel {
         case .tcg: "  <cpu mode='custom' match='exact' check='none'>\n    <model fallback='forbid'>qemu64</model>\n  </cpu>\n"
         case .kvm: "  <cpu mode='host-passthrough'/>\n"
@@ -63,7 +64,7 @@ public enum DomainXML {
             """
     }
 
-    private static func interface(_ nic: Guest.NIC, datapath: Host.Datapath) -> String {
+    private static func interface(_ nic: Guest.NIC, datapath: Datapath) -> String {
         let mac = "      <mac address='\(XMLEscape.attribute(nic.mac))'/>\n"
         let model = "      <model type='virtio'/>\n"
         // No iPXE option ROM: the guest boots from disk, and the ROM costs boot time under TCG.

@@ -1,4 +1,4 @@
-import Compose
+import ComposeModel
 import Core
 import TestbedState
 

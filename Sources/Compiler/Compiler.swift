@@ -1,7 +1,6 @@
-import Compose
+import ComposeModel
 import Core
 import TestbedState
-import YAML
 
 /// Compose model -> testbed state. Pure: no clock, no randomness, no host queries; every order
 /// is derived from names, so equal inputs give byte-identical state.json.

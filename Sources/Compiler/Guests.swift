@@ -1,4 +1,4 @@
-import Compose
+import ComposeModel
 import Core
 import TestbedState
 
@@ -32,7 +32,7 @@ extension Context {
                             backingFormat: base.format, capacityBytes: spec.diskBytes)
         case .clone: .init(volume: Names.diskVolume(guest: inst.name),
                            backingVolume: golden?.volume ?? base.volume,
-                           backingFormat: golden == nil ? base.format : "qcow2", capacityBytes: spec.diskBytes)
+                           backingFormat: golden == nil ? base.format : .qcow2, capacityBytes: spec.diskBytes)
         }
         let isGolden = inst.role.kind == .golden
         let setup = isGolden ? spec.goldenSetup : spec.setup

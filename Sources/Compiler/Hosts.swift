@@ -1,4 +1,4 @@
-import Compose
+import ComposeModel
 import Core
 import Foundation
 import TestbedState
@@ -18,8 +18,7 @@ extension Compiler {
             return TestbedState.Host(
                 name: spec.name, isMaster: i == 0, ssh: ssh,
                 libvirtURI: spec.uri ?? libvirtURI(ssh, knownHosts: knownHosts),
-                accel: TestbedState.Host.Accel(rawValue: spec.accel) ?? .kvm,
-                datapath: TestbedState.Host.Datapath(rawValue: spec.datapath) ?? .system,
+                accel: spec.accel, datapath: spec.datapath,
                 tunnelIP: multi ? spec.tunnelIP?.description : nil,
                 capacity: .init(cpus: spec.cpus ?? defaultCapacity.cpus, memoryMiB: spec.memoryMiB ?? defaultCapacity.memoryMiB),
                 pool: Names.pool(project: c.project), poolPath: Names.poolPath(project: c.project),

@@ -1,6 +1,7 @@
-import Compose
+import ComposeModel
 import Core
 import TestbedState
+import Vocabulary
 
 extension Context {
     /// Base images, named by content (`base-<name>-<sha12>.<format>`): a changed image is a new
@@ -9,12 +10,12 @@ extension Context {
         try c.images.sorted { $0.name < $1.name }.map { spec in
             let digest = try imageDigest(spec)
             let isURL = spec.source.hasPrefix("http://") || spec.source.hasPrefix("https://")
-            let format = spec.format ?? (isURL ? "qcow2" : detectFormat(spec.source))
+            let format = spec.format ?? (isURL ? .qcow2 : detectFormat(spec.source))
             let users = Set(instances.filter { $0.spec.image == spec.name }.compactMap { placement[$0.name] })
             return TestbedState.Image(
                 // A URL's content is known only once downloaded: its sha256 is the declared one.
                 name: spec.name, source: spec.source, sha256: isURL ? spec.sha256 : digest, format: format,
-                volume: "base-\(spec.name)-\(digest.prefix(12)).\(format)",
+                volume: "base-\(spec.name)-\(digest.prefix(12)).\(format.rawValue)",
                 hosts: c.hosts.map(\.name).filter(users.contains))
         }
     }
@@ -33,8 +34,8 @@ extension Context {
         return actual
     }
 
-    private func detectFormat(_ source: String) -> String {
-        input.header(source).starts(with: [0x51, 0x46, 0x49, 0xfb]) ? "qcow2" : (source.hasSuffix(".raw") || source.hasSuffix(".img") ? "raw" : "qcow2")
+    private func detectFormat(_ source: String) -> ImageFormat {
+        input.header(source).starts(with: [0x51, 0x46, 0x49, 0xfb]) ? .qcow2 : (source.hasSuffix(".raw") || source.hasSuffix(".img") ? .raw : .qcow2)
     }
 
     /// Services with their golden image: `golden-<service>-<hash>.qcow2`, the hash covering the

@@ -1,6 +1,6 @@
-import Compose
+import ComposeModel
+import Core
 import TestbedState
-import YAML
 
 /// One domain to be: a single guest, a clone of a service, or a service's golden-image builder.
 struct Instance {

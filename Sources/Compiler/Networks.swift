@@ -1,4 +1,4 @@
-import Compose
+import ComposeModel
 import Core
 import TestbedState
 
@@ -8,7 +8,7 @@ extension Context {
                   placement: [String: String]) -> [TestbedState.Network] {
         var usedVNIs = Set<Int>()
         return c.networks.sorted { $0.name < $1.name }.map { spec in
-            let kind = TestbedState.Network.TunnelKind(rawValue: spec.tunnel) ?? .vxlan
+            let kind = spec.tunnel
             let carriers = Set(instances.filter { inst in
                 inst.role.kind != .golden && inst.spec.networks.contains { $0.network == spec.name }
             }.compactMap { placement[$0.name] })

@@ -1,4 +1,4 @@
-import Compose
+import ComposeModel
 import TestbedState
 
 /// Decides the host of every instance. Rules, in order:

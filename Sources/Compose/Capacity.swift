@@ -1,3 +1,4 @@
+import ComposeModel
 import Core
 
 /// Room for what is asked: each guest network must hold its NICs (a service needs one per

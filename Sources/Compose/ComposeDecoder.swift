@@ -1,3 +1,4 @@
+import ComposeModel
 import YAML
 
 /// The whole file: each section in turn, then the rules that need several sections.

@@ -1,3 +1,4 @@
+import ComposeModel
 import Core
 import Foundation
 import YAML

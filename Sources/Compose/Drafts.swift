@@ -1,4 +1,6 @@
+import ComposeModel
 import Core
+import Vocabulary
 import YAML
 
 /// A value and where it was written, for checks that need the whole file (references,
@@ -25,7 +27,7 @@ struct NetworkDraft {
     var path: KeyPath
     var subnet: Located<Subnet>?
     var gateway: Located<IPv4>?
-    var tunnel: String
+    var tunnel: TunnelKind
 
     var spec: NetworkSpec? {
         subnet.map { NetworkSpec(name: name, mark: keyMark, subnet: $0.value, gateway: gateway?.value, tunnel: tunnel) }

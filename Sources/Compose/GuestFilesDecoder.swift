@@ -1,3 +1,4 @@
+import ComposeModel
 import YAML
 
 /// A guest's `files:` (local path -> absolute guest path) and `env:` (NAME -> value).

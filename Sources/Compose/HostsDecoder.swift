@@ -1,4 +1,6 @@
+import ComposeModel
 import Core
+import Vocabulary
 import YAML
 
 /// `hosts:`: where guests run. The first host is the master (tbctl runs there, it is local);
@@ -18,7 +20,7 @@ enum HostsDecoder {
 
     private static func defaults(_ name: String, mark: Mark?) -> HostSpec {
         HostSpec(name: name, mark: mark, uri: nil, ssh: nil, identity: nil, tunnelIP: nil,
-                 accel: "kvm", datapath: "system", cpus: nil, memoryMiB: nil)
+                 accel: .kvm, datapath: .system, cpus: nil, memoryMiB: nil)
     }
 
     /// Always a draft, even when its body is wrong, so that guests naming it are not also
@@ -31,8 +33,9 @@ enum HostsDecoder {
         }
         spec.uri = f["uri"].flatMap { uri($0, e.path.key("uri"), ctx: ctx) }
         spec.ssh = f["ssh"].flatMap { ssh($0, e.path.key("ssh"), ctx: ctx) }
-        spec.accel = f["accel"].flatMap { Values.choice($0, e.path.key("accel"), ["kvm", "tcg"], ctx: ctx) } ?? "kvm"
-        spec.datapath = f["datapath"].flatMap { Values.choice($0, e.path.key("datapath"), ["system", "netdev"], ctx: ctx) } ?? "system"
+        // An absent key takes the documented default; a wrong word is an error (choice), never a default.
+        spec.accel = f["accel"].flatMap { Values.choice($0, e.path.key("accel"), Accel.self, ctx: ctx) } ?? .kvm
+        spec.datapath = f["datapath"].flatMap { Values.choice($0, e.path.key("datapath"), Datapath.self, ctx: ctx) } ?? .system
         spec.cpus = f["cpus"].flatMap { Values.int($0, e.path.key("cpus"), min: 1, ctx: ctx) }
         spec.memoryMiB = f["memory"].flatMap { Sizes.mebibytes($0, e.path.key("memory"), min: 1, ctx: ctx) }
         var draft = HostDraft(spec: spec, keyMark: e.keyMark, path: e.path, sshMark: f["ssh"]?.mark)

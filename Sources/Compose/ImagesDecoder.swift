@@ -1,3 +1,5 @@
+import ComposeModel
+import Vocabulary
 import YAML
 
 /// `images:`: base images by name. `name: ./path` is short for `name: {source: ./path}`.
@@ -22,7 +24,7 @@ enum ImagesDecoder {
             spec.source = source(s, e.path.key("source"), ctx: ctx) ?? ""
         }
         spec.sha256 = f["sha256"].flatMap { sha256($0, e.path.key("sha256"), ctx: ctx) }
-        spec.format = f["format"].flatMap { Values.choice($0, e.path.key("format"), ["qcow2", "raw"], ctx: ctx) }
+        spec.format = f["format"].flatMap { Values.choice($0, e.path.key("format"), ImageFormat.self, ctx: ctx) }
         return spec
     }
 

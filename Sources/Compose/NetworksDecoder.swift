@@ -1,4 +1,5 @@
 import Core
+import Vocabulary
 import YAML
 
 /// `networks:`: guest networks (one OVS bridge per host, joined by tunnels).
@@ -11,7 +12,7 @@ enum NetworksDecoder {
 
     private static func network(_ e: NamedEntry, ctx: DecodeContext) -> NetworkDraft {
         if !Names.isObject(e.name) { ctx.error(e.keyMark, e.path, "invalid network name `\(e.name)`: \(Names.objectRule)") }
-        var draft = NetworkDraft(name: e.name, keyMark: e.keyMark, path: e.path, tunnel: "vxlan")
+        var draft = NetworkDraft(name: e.name, keyMark: e.keyMark, path: e.path, tunnel: .vxlan)
         guard let f = Fields(e.value, e.path, allowed: keys, ctx: ctx) else { return draft }
         if let node = f.required("subnet", ownerMark: e.keyMark, ctx: ctx) {
             let path = e.path.key("subnet")
@@ -21,7 +22,7 @@ enum NetworksDecoder {
             let path = e.path.key("gateway")
             draft.gateway = Addresses.ipv4(node, path, ctx: ctx).map { Located(value: $0, mark: node.mark, path: path) }
         }
-        draft.tunnel = f["tunnel"].flatMap { Values.choice($0, e.path.key("tunnel"), ["vxlan", "geneve", "gre"], ctx: ctx) } ?? "vxlan"
+        draft.tunnel = f["tunnel"].flatMap { Values.choice($0, e.path.key("tunnel"), TunnelKind.self, ctx: ctx) } ?? .vxlan
         checkGateway(draft, ctx: ctx)
         return draft
     }

@@ -40,15 +40,18 @@ enum Values {
         return n
     }
 
-    /// One of a fixed set of words (accel, datapath, tunnel, format).
-    static func choice(_ node: Node, _ path: KeyPath, _ options: [String], ctx: DecodeContext) -> String? {
+    /// One word of a closed vocabulary (accel, datapath, tunnel, format): decoded here, once,
+    /// so that every later stage holds the enum. A word outside it is an error at its mark.
+    static func choice<T: RawRepresentable & CaseIterable>(_ node: Node, _ path: KeyPath, _ type: T.Type,
+                                                           ctx: DecodeContext) -> T? where T.RawValue == String {
         guard let s = string(node, path, ctx: ctx) else { return nil }
-        guard options.contains(s) else {
+        guard let value = T(rawValue: s) else {
+            let options = T.allCases.map(\.rawValue)
             let list = options.map { "`\($0)`" }.joined(separator: ", ")
             ctx.error(node.mark, path, "`\(s)` is not one of \(list)" + Suggestions.hint(for: s, among: options))
             return nil
         }
-        return s
+        return value
     }
 
     /// A list; null is an empty list.

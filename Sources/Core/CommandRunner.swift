@@ -24,6 +24,11 @@ extension CommandRunner {
     }
 }
 
+/// Which of a command's output streams a chunk came from.
+public enum StdStream: Sendable, Equatable {
+    case stdout, stderr
+}
+
 /// The master itself.
 public struct LocalRunner: CommandRunner {
     public init() {}

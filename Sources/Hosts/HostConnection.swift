@@ -1,85 +1,83 @@
 import Core
-import Libvirt
-import OVS
-import SSH
+import Foundation
+import OVSModel
 import TestbedState
 
-/// A live connection to one testbed host: libvirt (the C API, locally or over libvirt's libssh2
-/// transport), a command runner (a subprocess on the master, an exec channel of the host's one
-/// reused SSH session elsewhere) and its Open vSwitch. Opened once per command and shared by
-/// every task of that command.
-public final class HostConnection: Sendable {
-    public let spec: Host
-    public let libvirt: LibvirtConnection
-    public let runner: any CommandRunner
-    public let ovs: OVSSwitch
-    /// The host's SSH session (remote hosts): guests there are reached through it.
-    public let session: SSHSession?
+/// One testbed host as `up`, `down`, `snapshot` and `exec` see it: its libvirt, a command
+/// runner, its Open vSwitch and SSH access to its guests. LiveHosts connects to real hosts
+/// (libvirt's C API, libssh2, ovs-vsctl); HostFakes keeps a host in memory for tests. Opened once
+/// per command and shared by every task of that command.
+public protocol HostConnection: AnyObject, Sendable {
+    var spec: Host { get }
+    /// libvirt on the host.
+    var libvirt: any Hypervisor { get }
+    /// Host commands (mkdir, sha256sum, qemu-img): a subprocess on the master, an SSH exec
+    /// channel elsewhere.
+    var runner: any CommandRunner { get }
+    var ovs: any VirtualSwitch { get }
     /// Serialises pool refreshes with the uploads they follow: libvirt refuses to refresh a pool
     /// while a volume job runs in it.
-    public let poolLock = AsyncMutex()
-    /// More libvirt connections to the host, opened by `widen(for:)` (see Lanes.swift).
-    let lanes = Locked(Lanes())
+    var poolLock: AsyncMutex { get }
 
-    init(spec: Host, libvirt: LibvirtConnection, runner: any CommandRunner, session: SSHSession?) {
-        self.spec = spec; self.libvirt = libvirt; self.runner = runner; self.session = session
-        self.ovs = OVSSwitch(runner: runner)
-    }
+    /// Makes sure `calls` concurrent libvirt calls can be served at once (libvirtd serves a few
+    /// calls per client connection at a time); returns the number of connections to the host.
+    func widen(for calls: Int) async -> Int
+    /// The next of the host's libvirt connections, round robin over those `widen` opened.
+    /// Objects looked up through it (a domain) keep using it.
+    func lane() -> any Hypervisor
+    /// A session to a guest of this host, waiting while it boots. The guest must present
+    /// exactly the host key tbctl generated for it.
+    func guestSession(_ guest: Guest, user: String, keyFile: String, timeout: Duration) async throws -> any GuestSession
+    /// Commands on the host itself, as a session (scenario jobs on `hosts:`): a remote host's
+    /// own SSH session, closed with the host; nil on the master, where tbctl runs them itself.
+    func hostSession() -> (any GuestSession)?
+    func close() async
+}
 
+extension HostConnection {
     public var name: String { spec.name }
 
-    /// Connects to a host. For a remote host the SSH session comes first: it checks the host key
-    /// against the project's known_hosts (recording it on first contact), so libvirt's own
-    /// transport, which reads the same file, never meets an unknown key.
-    public static func connect(_ spec: Host, knownHosts: String) async throws -> HostConnection {
-        do {
-            guard let ssh = spec.ssh else {
-                let lv = try await LibvirtConnection.open(spec.libvirtURI)
-                return HostConnection(spec: spec, libvirt: lv, runner: LocalRunner(), session: nil)
-            }
-            let session = try await SSHSession.connect(
-                host: ssh.address, port: ssh.port, user: ssh.user, auth: .privateKeyFile(ssh.identity),
-                hostKey: .knownHosts(file: knownHosts), timeout: .seconds(15))
-            let lv = try await LibvirtConnection.open(spec.libvirtURI)
-            return HostConnection(spec: spec, libvirt: lv, runner: SSHRunner(session: session, location: "host \(spec.name)"),
-                                  session: session)
-        } catch {
-            throw error.asTBError(.libvirt, "cannot reach host \(spec.name)").about("host \(spec.name)")
-        }
-    }
+    public func hostSession() -> (any GuestSession)? { nil }
 
-    public func close() async {
-        for extra in lanes.withLock({ l in defer { l.extra = [] }; return l.extra }) { await extra.close() }
-        await libvirt.close()
-        await session?.close()
+    public func guestSession(_ guest: Guest, user: String, keyFile: String) async throws -> any GuestSession {
+        try await guestSession(guest, user: user, keyFile: keyFile, timeout: .seconds(180))
     }
 }
 
-/// Connections to every host of a testbed, opened concurrently. Hosts that do not answer are
-/// reported in `failures` and left out; the others can still be worked on.
-public struct HostSet: Sendable {
-    public var connections: [String: HostConnection]
-    public var failures: [String: TBError]
+/// Opens connections to hosts: the real ones (LiveHosts) or fakes (HostFakes).
+public protocol HostConnector: Sendable {
+    func connect(_ host: Host) async throws -> any HostConnection
+}
 
-    public static func connect(_ state: TestbedState, knownHosts: String, only: Set<String>? = nil) async -> HostSet {
-        await connect(state.hosts.filter { only?.contains($0.name) ?? true }, knownHosts: knownHosts)
+/// A command session in a guest (SSH): one per guest and command, reused for its steps.
+public protocol GuestSession: Sendable {
+    /// Runs `command` through the login shell; `output` gets each chunk as it arrives. Never
+    /// throws for a non-zero exit.
+    func exec(_ command: String, output: (@Sendable (StdStream, [UInt8]) -> Void)?) async throws -> CommandResult
+    /// Like `exec`, keeping none of the output (a scenario's daemon may print for hours):
+    /// only `output` sees it. Returns the exit status.
+    func stream(_ command: String, output: @escaping @Sendable (StdStream, [UInt8]) -> Void) async throws -> Int32
+    func upload(_ bytes: [UInt8], to path: String, mode: Int) async throws
+    /// Copies a local file, read as it goes (the local file's mode unless `mode` is given).
+    func upload(file: String, to path: String, mode: Int?) async throws
+    /// Whether a TCP connection to host:port made by the session's server (from inside the
+    /// guest) succeeds, as `ssh -W` would make it.
+    func canConnect(host: String, port: Int, timeout: Duration) async -> Bool
+    func close() async
+}
+
+extension GuestSession {
+    @discardableResult
+    public func exec(_ command: String) async throws -> CommandResult { try await exec(command, output: nil) }
+
+    public func stream(_ command: String, output: @escaping @Sendable (StdStream, [UInt8]) -> Void) async throws -> Int32 {
+        try await exec(command, output: output).status
     }
 
-    public static func connect(_ wanted: [Host], knownHosts: String) async -> HostSet {
-        let results = await concurrentResults(wanted) { h in try await HostConnection.connect(h, knownHosts: knownHosts) }
-        var set = HostSet(connections: [:], failures: [:])
-        for (h, r) in zip(wanted, results) {
-            switch r {
-            case .success(let c): set.connections[h.name] = c
-            case .failure(let e): set.failures[h.name] = e.asTBError(.libvirt, "cannot reach host \(h.name)")
-            }
-        }
-        return set
-    }
-
-    public subscript(_ host: String) -> HostConnection? { connections[host] }
-
-    public func closeAll() async {
-        for c in connections.values { await c.close() }
+    /// Reads the whole file: sessions that can stream it (LiveHosts) do.
+    public func upload(file: String, to path: String, mode: Int?) async throws {
+        guard let data = FileManager.default.contents(atPath: file) else { throw TBError(.io, "cannot read \(file)") }
+        let own = (try? FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int) ?? 0o644
+        try await upload(Array(data), to: path, mode: mode ?? own)
     }
 }

@@ -1,6 +1,5 @@
 import Core
-import Libvirt
-import OVS
+import OVSModel
 import Plan
 import TestbedState
 
@@ -39,7 +38,7 @@ extension HostConnection {
 
     func managementNetwork() async throws -> (Bool?, Set<Inventory.DHCPHost>) {
         guard let net = try await libvirt.network(named: spec.management.network) else { return (nil, []) }
-        return (try await net.isActive(), ManagementNetworkXML.dhcpHosts(in: try await net.xml()))
+        return (try await net.isActive(), try await net.dhcpHosts())
     }
 
     /// Domains named `<project>-…` whose tbctl metadata names the project (a user's own domain

@@ -117,10 +117,13 @@ public final class StoragePool: LibvirtObject, @unchecked Sendable {
         }
     }
 
-    /// Creates a qcow2 linked clone whose backing file is `backingPath` (a qcow2 image on the
-    /// same host). `capacity` nil keeps the backing image's size; a larger one grows the disk.
-    public func createOverlay(named name: String, backingPath: String, capacity: UInt64? = nil) async throws -> StorageVolume {
-        try await createVolume(xml: StorageVolume.overlayXML(name: name, backingPath: backingPath, capacity: capacity))
+    /// Creates a qcow2 linked clone whose backing file is `backingPath` (an image on the same
+    /// host, read as `backingFormat`). `capacity` nil keeps the backing image's size; a larger
+    /// one grows the disk.
+    public func createOverlay(named name: String, backingPath: String, backingFormat: String,
+                              capacity: UInt64? = nil) async throws -> StorageVolume {
+        try await createVolume(xml: StorageVolume.overlayXML(name: name, capacity: capacity, backingPath: backingPath,
+                                                             backingFormat: backingFormat))
     }
 }
 

@@ -54,26 +54,18 @@ public final class StorageVolume: LibvirtObject, @unchecked Sendable {
         try await run("cannot resize volume") { virStorageVolResize($0, capacity, flags.rawValue) }
     }
 
-    /// Volume XML for a qcow2 linked clone of `backingPath`.
+    /// Volume XML for a qcow2 linked clone (overlay) of `backingPath`.
     ///
-    /// The target must say `<format type='qcow2'/>` and `<compat>1.1</compat>`: without the
-    /// compat element libvirt's qemu-img call makes a compat 0.10 (qcow2 v2) image, which lacks
-    /// zero clusters and lazy refcounts. Capacity may be left out when there is a backing store
-    /// (libvirt then takes the backing image's size).
-    static func overlayXML(name: String, backingPath: String, capacity: UInt64?) -> String {
-        let capacityElement = capacity.map { "  <capacity unit='bytes'>\($0)</capacity>\n" } ?? ""
+    /// The target says `<compat>1.1</compat>`: without it libvirt's qemu-img call makes a compat
+    /// 0.10 (qcow2 v2) image, which lacks zero clusters and lazy refcounts. The backing format is
+    /// always given, never probed (probing a raw image is a known security hole). Capacity may
+    /// be left out (libvirt then takes the backing image's size).
+    static func overlayXML(name: String, capacity: UInt64?, backingPath: String, backingFormat: String) -> String {
+        let capacity = capacity.map { "<capacity unit='bytes'>\($0)</capacity>" } ?? ""
         return """
-        <volume>
-          <name>\(xmlEscaped(name))</name>
-        \(capacityElement)  <target>
-            <format type='qcow2'/>
-            <compat>1.1</compat>
-          </target>
-          <backingStore>
-            <path>\(xmlEscaped(backingPath))</path>
-            <format type='qcow2'/>
-          </backingStore>
-        </volume>
+        <volume><name>\(XMLEscape.text(name))</name>\(capacity)
+        <target><format type='qcow2'/><compat>1.1</compat></target>
+        <backingStore><path>\(XMLEscape.text(backingPath))</path><format type='\(XMLEscape.attribute(backingFormat))'/></backingStore></volume>
         """
     }
 }

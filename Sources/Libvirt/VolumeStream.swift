@@ -8,16 +8,6 @@ import Glibc
 // 300 MiB and stays sparse on the far side. The streams are blocking streams driven from one
 // `blocking { }` closure; libvirt calls our callbacks synchronously on that thread.
 
-/// What a transfer moved.
-public struct TransferStats: Sendable, Hashable {
-    /// Bytes of data sent over the stream.
-    public var dataBytes: UInt64 = 0
-    /// Bytes that travelled as holes (not sent).
-    public var holeBytes: UInt64 = 0
-    /// The volume's or file's length.
-    public var totalBytes: UInt64 { dataBytes + holeBytes }
-}
-
 extension StorageVolume {
     /// Overwrites the volume from offset 0 with the contents of a local file, skipping the
     /// file's holes (found with SEEK_DATA/SEEK_HOLE). Create the volume first with the file's

@@ -1,24 +1,8 @@
 import Core
 import FoundationXML
 
-// libvirt speaks XML. We build the few documents we send from strings (escaped) and read the
-// few values we need back with XPath, instead of modelling libvirt's schemas.
-
-/// Escapes text for XML element content and attribute values.
-func xmlEscaped(_ text: String) -> String {
-    var out = ""
-    for ch in text {
-        switch ch {
-        case "&": out += "&amp;"
-        case "<": out += "&lt;"
-        case ">": out += "&gt;"
-        case "'": out += "&apos;"
-        case "\"": out += "&quot;"
-        default: out.append(ch)
-        }
-    }
-    return out
-}
+// libvirt speaks XML. We build the few documents we send from strings (escaped with Core's
+// XMLEscape) and read the few values we need back with XPath, instead of modelling libvirt's schemas.
 
 /// The text of the first node matching `xpath` in `xml`, or nil when there is none.
 func xmlText(_ xml: String, _ xpath: String) throws -> String? {

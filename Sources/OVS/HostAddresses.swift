@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import OVSModel
 
 /// The Linux side of gateway (internal) ports: OVS creates the device (a tap on the netdev
 /// datapath, an internal netdev on `system`) but knows nothing about its IP address or link

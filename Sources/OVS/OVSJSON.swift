@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import OVSModel
 
 /// Parses `ovs-vsctl --format=json` output: one `{"headings": [...], "data": [[...]]}` object
 /// per command, one per line. Cells use OVSDB's JSON notation: a plain atom, or

@@ -1,8 +1,9 @@
 import Core
+import OVSModel
 
 /// Open vSwitch on one host, driven through ovs-vsctl on a `CommandRunner` (local subprocess
 /// or SSH exec), so the same code serves the master and remote hosts.
-public struct OVSSwitch: Sendable {
+public struct OVSSwitch: VirtualSwitch {
     public let runner: any CommandRunner
 
     public init(runner: some CommandRunner) { self.runner = runner }
@@ -19,11 +20,6 @@ public struct OVSSwitch: Sendable {
         let mine = try await snapshot().filter { $0.externalIDs[OVSKeys.project] == project }
         guard mine.contains(where: { $0.ports.contains { $0.type == "internal" && $0.project != nil } }) else { return mine }
         return withLinks(mine, try await HostAddresses.read(runner))
-    }
-
-    /// The changes that would make this host's bridges of `project` match `desired`.
-    public func plan(_ desired: [DesiredBridge], project: String) async throws -> [OVSChange] {
-        OVSPlan.plan(desired: desired, actual: try await bridges(project: project))
     }
 
     /// Every bridge on the host. One ovs-vsctl call lists all three tables (hosts have a few
@@ -68,13 +64,6 @@ public struct OVSSwitch: Sendable {
         for (_, port) in ordered.compactMap(\.ensuredPort) {
             if case .internal(let address, _) = port.kind { try await HostAddresses.configure(port.name, address: address, runner) }
         }
-    }
-
-    /// Removes every bridge of the project (its ports, tunnels and gateway devices go with it)
-    /// in one transaction. Nothing to remove is not an error.
-    public func deleteProject(project: String) async throws {
-        let names = try await snapshot().filter { $0.externalIDs[OVSKeys.project] == project }.map(\.name)
-        try await apply(names.map { .deleteBridge(name: $0) })
     }
 
     /// `--may-exist add-br` would silently adopt a same-named bridge that is not this

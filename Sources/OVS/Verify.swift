@@ -1,4 +1,6 @@
 import Core
+import OVSModel
+import Vocabulary
 
 /// Checks what a transaction really made. ovs-vsctl exits 0 even when ovs-vswitchd then fails
 /// to create a bridge or port (e.g. `datapath_type=system` without the kernel module): the row

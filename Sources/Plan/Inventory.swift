@@ -1,4 +1,4 @@
-import OVS
+import OVSModel
 import TestbedState
 
 /// What one host really has of the project, read before planning (concurrently per host).

@@ -1,4 +1,4 @@
-import OVS
+import OVSModel
 import TestbedState
 
 extension Planner {

@@ -1,6 +1,7 @@
 import Core
 import Foundation
 import TestbedState
+import Workspace
 
 /// SHA-256 of local files, cached by (path, size, mtime) in `.testbed/digests.json`, so a
 /// recompile does not re-read a 400 MB image whose bytes did not change.

@@ -1,9 +1,11 @@
 import Artefacts
 import Compiler
 import Compose
+import ComposeModel
 import Core
 import Foundation
 import TestbedState
+import Workspace
 
 /// A project on disk: its compose file and `.testbed/`. Runs the front half of the pipeline:
 /// compose -> state -> artefacts.

@@ -1,6 +1,7 @@
 import Core
 import Foundation
 import TestbedState
+import Workspace
 
 /// OpenSSH access to a testbed, derived from its state: a config with a `Host` entry per guest
 /// and per remote host, and a known_hosts file with every guest's generated host key, so plain

@@ -1,24 +1,28 @@
 import Apply
 import Core
 import Foundation
+import Hosts
 import Records
 import Runner
 import Scenario
-import SSH
 import TestbedState
+import Workspace
 
 /// `tbctl exec --host NAME`: a command on testbed hosts themselves, the master in its local
 /// shell, remote hosts over their SSH session, all at once. Outcomes are named `host NAME`.
 public struct HostExec: Sendable {
     public let state: TestbedState
     public let workspace: Workspace
+    public let connector: any HostConnector
 
-    public init(state: TestbedState, workspace: Workspace) { self.state = state; self.workspace = workspace }
+    public init(state: TestbedState, workspace: Workspace, connector: any HostConnector) {
+        self.state = state; self.workspace = workspace; self.connector = connector
+    }
 
     public func run(_ command: String, on hosts: [String],
                     output: @escaping @Sendable (String, StdStream, [UInt8]) -> Void) async -> [GuestExec.Outcome] {
         guard !hosts.isEmpty else { return [] }
-        let targets = LiveTargets(state: state, workspace: workspace)
+        let targets = LiveTargets(state: state, workspace: workspace, connector: connector)
         let results = Locked([String: GuestExec.Outcome]())
         await withTaskGroup(of: Void.self) { group in
             for name in hosts {

@@ -1,31 +1,32 @@
 import Apply
 import Core
 import Hosts
-import Libvirt
 import Records
 import Runner
 import Scenario
-import SSH
 import TestbedState
+import Workspace
 
-/// The run's targets on the real testbed: one SSH session per guest for the whole run (guests
-/// of a remote host through that host's session), remote hosts over their own session, the
-/// master through its shell. Hosts are connected when a target first needs them.
+/// The run's targets on the testbed, through the Hosts protocols (LiveHosts: one SSH session
+/// per guest for the whole run, guests of a remote host through that host's session; remote
+/// hosts over their own session); the master through its own shell. Hosts are connected when
+/// a target first needs them.
 public final class LiveTargets: TargetAccess {
     private let current: Locked<TestbedState>
     public let workspace: Workspace
+    public let connector: any HostConnector
     public let connectTimeout: Duration
-    private let hosts = Locked<[String: Task<HostConnection, any Error>]>([:])
+    private let hosts = Locked<[String: Task<any HostConnection, any Error>]>([:])
     private let sessions = Locked<[Target: Task<Opened, any Error>]>([:])
 
-    /// A session and what to close when done with it.
+    /// A session and, for guests, the session to close when done with it.
     struct Opened: Sendable {
         var target: any TargetSession
-        var ssh: SSHSession?
+        var owned: (any GuestSession)?
     }
 
-    public init(state: TestbedState, workspace: Workspace, connectTimeout: Duration = .seconds(60)) {
-        current = Locked(state); self.workspace = workspace; self.connectTimeout = connectTimeout
+    public init(state: TestbedState, workspace: Workspace, connector: any HostConnector, connectTimeout: Duration = .seconds(60)) {
+        current = Locked(state); self.workspace = workspace; self.connector = connector; self.connectTimeout = connectTimeout
     }
 
     public var state: TestbedState { current.current }
@@ -61,22 +62,22 @@ public final class LiveTargets: TargetAccess {
             for k in guests.keys { s[k] = nil }
             return Array(guests.values)
         }
-        for t in dropped { await (try? t.value)?.ssh?.close() }
+        for t in dropped { await (try? t.value)?.owned?.close() }
     }
 
     public func closeAll() async {
         let all = sessions.withLock { s -> [Task<Opened, any Error>] in defer { s = [:] }; return Array(s.values) }
-        for t in all { if let o = try? await t.value, o.ssh != nil, !(o.target is HostSessionTarget) { await o.ssh?.close() } }
-        let connections = hosts.withLock { h -> [Task<HostConnection, any Error>] in defer { h = [:] }; return Array(h.values) }
+        for t in all { await (try? t.value)?.owned?.close() }
+        let connections = hosts.withLock { h -> [Task<any HostConnection, any Error>] in defer { h = [:] }; return Array(h.values) }
         for c in connections { await (try? c.value)?.close() }
     }
 
-    func host(_ name: String) async throws -> HostConnection {
+    func host(_ name: String) async throws -> any HostConnection {
         guard let spec = state.host(named: name) else { throw TBError(.notFound, "no host \(name) in testbed \(state.project)") }
-        let task = hosts.withLock { h -> Task<HostConnection, any Error> in
+        let task = hosts.withLock { h -> Task<any HostConnection, any Error> in
             if let t = h[name] { return t }
-            let knownHosts = workspace.knownHosts
-            let t = Task { try await HostConnection.connect(spec, knownHosts: knownHosts) }
+            let connector = self.connector
+            let t = Task { try await connector.connect(spec) }
             h[name] = t
             return t
         }
@@ -90,24 +91,24 @@ public final class LiveTargets: TargetAccess {
         switch target.kind {
         case .host:
             guard let spec = state.host(named: target.name) else { throw TBError(.notFound, "no host \(target.name) in testbed \(state.project)") }
-            if spec.ssh == nil { return Opened(target: LocalTarget(), ssh: nil) }
+            if spec.ssh == nil { return Opened(target: LocalTarget(), owned: nil) }
             let connection = try await host(target.name)
-            guard let ssh = connection.session else { throw TBError(.internalError, "host \(target.name) has no SSH session") }
-            return Opened(target: HostSessionTarget(inner: SSHTarget(session: ssh)), ssh: ssh)
+            guard let session = connection.hostSession() else { throw TBError(.internalError, "host \(target.name) has no session for commands") }
+            return Opened(target: SessionTarget(session: session), owned: nil)   // closed with its host
         case .guest:
             guard let guest = state.guest(named: target.name) else {
                 throw TBError(.notFound, "no guest \(target.name) in testbed \(state.project)")
             }
             let connection = try await host(guest.host)
             if let down = await notRunning(guest, on: connection) { throw down }
-            let ssh = try await connection.guestSession(guest, user: state.user, keyFile: workspace.keyFile, timeout: connectTimeout)
-            return Opened(target: SSHTarget(session: ssh), ssh: ssh)
+            let session = try await connection.guestSession(guest, user: state.user, keyFile: workspace.keyFile, timeout: connectTimeout)
+            return Opened(target: SessionTarget(session: session), owned: session)
         }
     }
 
     /// An error at once when libvirt says the guest is not running (rather than after the
     /// SSH timeout); nil when it runs or libvirt cannot tell.
-    private func notRunning(_ guest: Guest, on host: HostConnection) async -> TBError? {
+    private func notRunning(_ guest: Guest, on host: any HostConnection) async -> TBError? {
         do {
             guard let domain = try await host.libvirt.domain(named: guest.domain) else {
                 return TBError(.notFound, "guest \(guest.name) does not exist on host \(host.name): run `tbctl up`")
@@ -119,17 +120,5 @@ public final class LiveTargets: TargetAccess {
         } catch {
             return nil
         }
-    }
-}
-
-/// A remote host's jobs ride on the host connection's own session, closed with the host.
-struct HostSessionTarget: TargetSession {
-    let inner: SSHTarget
-    func exec(_ commandLine: String, output: @escaping @Sendable (Records.LogStream, [UInt8]) -> Void) async throws -> Int32 {
-        try await inner.exec(commandLine, output: output)
-    }
-    func upload(file: String, to path: String, mode: Int?) async throws { try await inner.upload(file: file, to: path, mode: mode) }
-    func canConnect(to address: String, port: Int, timeout: Duration) async -> Bool {
-        await inner.canConnect(to: address, port: port, timeout: timeout)
     }
 }

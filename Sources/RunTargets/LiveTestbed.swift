@@ -5,6 +5,7 @@ import Project
 import Runner
 import Scenario
 import TestbedState
+import Workspace
 
 /// A scenario's testbed operations, done as `tbctl snapshot` and `tbctl scale` do them (with
 /// the project lock), their progress kept in the job's log.
@@ -18,7 +19,7 @@ public struct LiveTestbed: TestbedOperations {
     }
 
     func snapshots(_ log: @escaping @Sendable (String) -> Void) -> Snapshots {
-        Snapshots(state: targets.state, workspace: project.workspace, progress: Progress(verbose: verbose, sink: log))
+        Snapshots(state: targets.state, workspace: project.workspace, progress: Self.progress(verbose, log), connector: targets.connector)
     }
 
     public func snapshot(_ name: String, log: @escaping @Sendable (String) -> Void) async throws {
@@ -47,9 +48,15 @@ public struct LiveTestbed: TestbedOperations {
         defer { withExtendedLifetime(lock) {} }
         let state = try project.generate(overrides: overrides)
         try project.workspace.writeJSON(overrides, "scale.json")
-        try await Provisioner(state: state, workspace: project.workspace, progress: Progress(verbose: verbose, sink: log)).upLocked()
+        try await Provisioner(state: state, workspace: project.workspace, progress: Self.progress(verbose, log),
+                              connector: targets.connector).upLocked()
         targets.update(state)
     }
 
     public func facts() async throws -> Facts { Facts(state: targets.state) }
+
+    /// Apply's progress lines, each into the job's log (without its newline).
+    static func progress(_ verbose: Bool, _ log: @escaping @Sendable (String) -> Void) -> Progress {
+        Progress(verbose: verbose, tty: false) { text in log(text.hasSuffix("\n") ? String(text.dropLast()) : text) }
+    }
 }

@@ -1,3 +1,5 @@
+import Vocabulary
+
 extension TestbedState {
     /// One libvirt domain tbctl manages.
     public struct Guest: Codable, Sendable, Equatable {
@@ -15,10 +17,10 @@ extension TestbedState {
         public struct Disk: Codable, Sendable, Equatable {
             public var volume: String
             public var backingVolume: String
-            public var backingFormat: String
+            public var backingFormat: ImageFormat
             /// Virtual size in bytes; nil keeps the backing image's size.
             public var capacityBytes: Int64?
-            public init(volume: String, backingVolume: String, backingFormat: String, capacityBytes: Int64?) {
+            public init(volume: String, backingVolume: String, backingFormat: ImageFormat, capacityBytes: Int64?) {
                 self.volume = volume; self.backingVolume = backingVolume; self.backingFormat = backingFormat
                 self.capacityBytes = capacityBytes
             }

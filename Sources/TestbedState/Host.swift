@@ -1,9 +1,8 @@
+import Vocabulary
+
 extension TestbedState {
     /// A testbed host: the master (local libvirt) or a remote host reached over SSH.
     public struct Host: Codable, Sendable, Equatable {
-        public enum Accel: String, Codable, Sendable { case kvm, tcg }
-        public enum Datapath: String, Codable, Sendable { case system, netdev }
-
         public struct SSHEndpoint: Codable, Sendable, Equatable {
             public var user: String
             public var address: String

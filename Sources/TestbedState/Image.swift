@@ -1,3 +1,5 @@
+import Vocabulary
+
 extension TestbedState {
     /// A base image: imported once into each host's pool that needs it.
     public struct Image: Codable, Sendable, Equatable {
@@ -6,8 +8,8 @@ extension TestbedState {
         public var source: String
         /// Declared SHA-256 (lowercase hex); verified on import when given.
         public var sha256: String?
-        /// Format of the source file as declared or detected: qcow2 or raw.
-        public var format: String
+        /// Format of the source file as declared or detected.
+        public var format: ImageFormat
         /// Volume name in each host's pool (the same on every host).
         public var volume: String
         /// Hosts that need it (some guest or golden build there is backed by it).
@@ -19,7 +21,7 @@ extension TestbedState {
 
         public var isURL: Bool { source.hasPrefix("http://") || source.hasPrefix("https://") }
 
-        public init(name: String, source: String, sha256: String?, format: String, volume: String, hosts: [String]) {
+        public init(name: String, source: String, sha256: String?, format: ImageFormat, volume: String, hosts: [String]) {
             self.name = name; self.source = source; self.sha256 = sha256; self.format = format
             self.volume = volume; self.hosts = hosts
         }

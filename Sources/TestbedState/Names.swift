@@ -1,5 +1,4 @@
-import Core
-import OVS
+import OVSModel
 
 /// Names of host-side objects. The compiler gives them to the state, and `up` finds what a
 /// removed guest left (its disk and seed) by the same rules. Interface names (bridges, tunnel

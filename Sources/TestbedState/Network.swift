@@ -1,17 +1,8 @@
+import Vocabulary
+
 extension TestbedState {
     /// A guest network: one OVS bridge per host that has a guest on it, joined by tunnels.
     public struct Network: Codable, Sendable, Equatable {
-        public enum TunnelKind: String, Codable, Sendable, CaseIterable {
-            case vxlan, geneve, gre
-            /// Bytes the encapsulation adds to a guest's IP packet: outer IPv4 (20), the tunnel
-            /// header, and the guest's Ethernet header (14) carried inside. VXLAN: UDP 8 +
-            /// VXLAN 8. Geneve: UDP 8 + Geneve 8 + room for 8 bytes of options. GRE: 4 + the
-            /// 4-byte key that tells networks apart.
-            public var overhead: Int {
-                switch self { case .vxlan: 50; case .geneve: 58; case .gre: 42 }
-            }
-        }
-
         public var name: String
         public var subnet: String          // CIDR
         public var gateway: String?        // default route for guests on it, when set
@@ -47,12 +38,12 @@ extension TestbedState {
         }
 
         public var network: String
-        public var kind: Network.TunnelKind
+        public var kind: TunnelKind
         public var key: Int
         public var hub: End
         public var spoke: End
 
-        public init(network: String, kind: Network.TunnelKind, key: Int, hub: End, spoke: End) {
+        public init(network: String, kind: TunnelKind, key: Int, hub: End, spoke: End) {
             self.network = network; self.kind = kind; self.key = key; self.hub = hub; self.spoke = spoke
         }
     }

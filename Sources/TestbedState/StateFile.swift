@@ -24,11 +24,4 @@ extension TestbedState {
             throw TBError(.invalidInput, "\(path) is damaged", underlying: error)
         }
     }
-
-    public static func load(from path: String) throws -> TestbedState {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw TBError(.notFound, "no compiled testbed at \(path): run `tbctl generate-artefacts` first")
-        }
-        return try decode(data, path: path)
-    }
 }

@@ -1,4 +1,5 @@
 import CLibYAML
+import Core
 
 /// The libyaml parser loop: owns the parser and each event's memory, and turns a parse
 /// failure into a YAMLError with libyaml's own words and position.

@@ -1,3 +1,5 @@
+import Core
+
 /// Merge keys (`<<: *base` or `<<: [*a, *b]`) and duplicate keys of one mapping.
 /// Rules: keys written in the mapping win over merged ones; among merged mappings, the earlier
 /// one in the list wins. Merged pairs take the place of the `<<` entry, so order stays readable.

@@ -1,3 +1,5 @@
+import Core
+
 /// One node of a YAML document, with the place it starts in the file.
 /// Aliases are already replaced by the node they refer to, and merge keys (`<<`) are already
 /// applied, so a consumer sees plain scalars, sequences and mappings only.

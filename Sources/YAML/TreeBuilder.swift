@@ -1,3 +1,5 @@
+import Core
+
 /// Builds the node tree from libyaml's events. Kept apart from the C calls so that the rules
 /// (anchors, the alias budget, one document, a mapping root) read as plain Swift.
 struct TreeBuilder {

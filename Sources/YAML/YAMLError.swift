@@ -1,3 +1,5 @@
+import Core
+
 /// Problems found while reading a YAML file. Parse errors stop libyaml, so there is one of
 /// them at most; problems found while building the tree (duplicate keys, bad merges) are
 /// collected so that a user sees them all at once.

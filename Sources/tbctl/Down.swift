@@ -2,6 +2,7 @@ import Apply
 import ArgumentParser
 import Project
 import TestbedState
+import Workspace
 
 struct Down: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,7 +15,8 @@ struct Down: AsyncParsableCommand {
     func run() async throws {
         let project = Project(composeFile: options.file)
         let state = try TestbedState.load(from: project.workspace.stateFile)
-        let provisioner = Provisioner(state: state, workspace: project.workspace, progress: Progress(verbose: options.verbose))
+        let provisioner = Provisioner(state: state, workspace: project.workspace,
+                                      progress: Progress(verbose: options.verbose), connector: project.workspace.liveHosts)
         try await Interrupt.cancellingOnSignal { try await provisioner.down(purge: purge) }
     }
 }

@@ -8,6 +8,7 @@ import RunTargets
 import Runner
 import Scenario
 import TestbedState
+import Workspace
 
 struct Exec: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -82,12 +83,13 @@ struct Exec: AsyncParsableCommand {
         let hostNames = try usage { try Self.hosts(hosts, in: state) }
         guard !selected.isEmpty || !hostNames.isEmpty else { throw TBError(.notFound, "testbed \(state.project) has no guests") }
         let printer = GuestOutputPrinter(prefixed: selected.count + hostNames.count > 1)
-        let exec = GuestExec(state: state, workspace: project.workspace, connectTimeout: .seconds(connectTimeout))
+        let exec = GuestExec(state: state, workspace: project.workspace, connector: project.workspace.liveHosts,
+                             connectTimeout: .seconds(connectTimeout))
         let line = GuestCommand.commandLine(command)
         let outcomes = Locked([GuestExec.Outcome]())
         let onHosts = Locked([GuestExec.Outcome]())
         try await Interrupt.cancellingOnSignal {
-            async let h = HostExec(state: state, workspace: project.workspace).run(line, on: hostNames) { name, stream, bytes in
+            async let h = HostExec(state: state, workspace: project.workspace, connector: project.workspace.liveHosts).run(line, on: hostNames) { name, stream, bytes in
                 printer.write("host \(name)", stream, bytes)
             }
             let r = selected.isEmpty ? [] : await exec.run(line, on: selected) { guest, stream, bytes in printer.write(guest.name, stream, bytes) }

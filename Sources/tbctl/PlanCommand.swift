@@ -16,7 +16,8 @@ struct Plan: AsyncParsableCommand {
     func run() async throws {
         let project = Project(composeFile: options.file)
         let state = try project.stateForReading("plan")
-        var provisioner = Provisioner(state: state, workspace: project.workspace, progress: Progress(verbose: options.verbose, tty: false))
+        var provisioner = Provisioner(state: state, workspace: project.workspace,
+                                      progress: Progress(verbose: options.verbose, tty: false), connector: project.workspace.liveHosts)
         provisioner.rerunSetup = rerunSetup
         provisioner.restartChanged = restartChanged
         let (stages, unreachable, notes) = try await provisioner.plan()

@@ -4,6 +4,7 @@ import Core
 import Foundation
 import Project
 import TestbedState
+import Workspace
 
 struct SSHCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

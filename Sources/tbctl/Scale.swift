@@ -33,7 +33,8 @@ struct Scale: AsyncParsableCommand {
         defer { withExtendedLifetime(lock) {} }
         let state = try project.generate(overrides: overrides)
         try project.workspace.writeJSON(overrides, "scale.json")
-        let provisioner = Provisioner(state: state, workspace: project.workspace, progress: Progress(verbose: options.verbose))
+        let provisioner = Provisioner(state: state, workspace: project.workspace,
+                                      progress: Progress(verbose: options.verbose), connector: project.workspace.liveHosts)
         try await Interrupt.cancellingOnSignal { try await provisioner.upLocked() }
     }
 

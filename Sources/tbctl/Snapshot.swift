@@ -2,6 +2,7 @@ import Apply
 import ArgumentParser
 import Foundation
 import TestbedState
+import Workspace
 
 struct SnapshotCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -32,7 +33,7 @@ struct SnapshotCommand: AsyncParsableCommand {
         let workspace = Workspace(composeFile: options.file)
         let state = try TestbedState.load(from: workspace.stateFile)
         let progress = tty.map { Progress(verbose: options.verbose, tty: $0) } ?? Progress(verbose: options.verbose)
-        return Snapshots(state: state, workspace: workspace, progress: progress)
+        return Snapshots(state: state, workspace: workspace, progress: progress, connector: workspace.liveHosts)
     }
 
     static func checkName(_ name: String) throws {

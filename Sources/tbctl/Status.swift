@@ -3,6 +3,7 @@ import ArgumentParser
 import Plan
 import Project
 import TestbedState
+import Workspace
 
 struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -20,7 +21,8 @@ struct Status: AsyncParsableCommand {
     func run() async throws {
         let project = Project(composeFile: options.file)
         let state = try TestbedState.load(from: project.workspace.stateFile)
-        let provisioner = Provisioner(state: state, workspace: project.workspace, progress: Progress(verbose: false, tty: false))
+        let provisioner = Provisioner(state: state, workspace: project.workspace,
+                                      progress: Progress(verbose: false, tty: false), connector: project.workspace.liveHosts)
         let (hosts, inventories, unreachable) = await provisioner.survey()
         await hosts.closeAll()
         let record = try ApplyContext.loadRecord(project.workspace)

@@ -27,7 +27,8 @@ struct Up: AsyncParsableCommand {
         let lock = try project.lock(for: "up")
         defer { withExtendedLifetime(lock) {} }
         let state = try project.currentState()
-        var provisioner = Provisioner(state: state, workspace: project.workspace, progress: Progress(verbose: options.verbose))
+        var provisioner = Provisioner(state: state, workspace: project.workspace,
+                                      progress: Progress(verbose: options.verbose), connector: project.workspace.liveHosts)
         provisioner.rerunSetup = rerunSetup
         provisioner.restartChanged = restartChanged
         try await Interrupt.cancellingOnSignal { [provisioner] in try await provisioner.upLocked() }

@@ -1,10 +1,11 @@
 import Apply
 import Compiler
-import Compose
+import ComposeModel
 import Core
 import Foundation
 import TestbedState
 import Testing
+import Workspace
 
 /// The parts of `tbctl snapshot` that need no host: names, which guests, the record file,
 /// the all-or-nothing decision after a partly failed snapshot, how guests are reverted.
@@ -20,9 +21,9 @@ import Testing
             path: "/lab/testbed.yaml", project: "lab", user: "root",
             management: ManagementSpec(subnet: Subnet("10.150.0.0/16")!, mark: nil),
             hosts: [HostSpec(name: "main", mark: nil, uri: nil, ssh: nil, identity: nil, tunnelIP: nil,
-                             accel: "tcg", datapath: "netdev", cpus: nil, memoryMiB: nil)],
-            images: [ImageSpec(name: "demo", mark: nil, source: "/lab/demo.qcow2", sha256: nil, format: "qcow2")],
-            networks: [NetworkSpec(name: "lan", mark: nil, subnet: Subnet("10.10.0.0/24")!, gateway: nil, tunnel: "vxlan")],
+                             accel: .tcg, datapath: .netdev, cpus: nil, memoryMiB: nil)],
+            images: [ImageSpec(name: "demo", mark: nil, source: "/lab/demo.qcow2", sha256: nil, format: .qcow2)],
+            networks: [NetworkSpec(name: "lan", mark: nil, subnet: Subnet("10.10.0.0/24")!, gateway: nil, tunnel: .vxlan)],
             guests: [guest("solo"), guest("web", replicas: 2, golden: true)])
         return try! Compiler.compile(CompileInput(
             compose: compose, composeDigest: "c0ffee", projectKey: try! Ed25519Key(seed: Array(repeating: 9, count: 32)),

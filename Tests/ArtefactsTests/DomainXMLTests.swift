@@ -4,6 +4,7 @@ import Foundation
 import TestbedState
 import struct TestbedState.Host
 import Testing
+import Vocabulary
 
 @Suite struct DomainXMLTests {
     @Test func tcgGuestOnANetdevHostRendersTheMeasuredRecipe() throws {
@@ -122,12 +123,12 @@ import Testing
     }
 
     struct Case: Sendable, CustomStringConvertible {
-        var accel: Host.Accel, datapath: Host.Datapath, role: Guest.Role
+        var accel: Accel, datapath: Datapath, role: Guest.Role
         var description: String { "\(accel)/\(datapath)/\(role.kind)" }
     }
 
-    static let matrix: [Case] = [Host.Accel.tcg, .kvm].flatMap { accel in
-        [Host.Datapath.netdev, .system].flatMap { datapath in
+    static let matrix: [Case] = [Accel.tcg, .kvm].flatMap { accel in
+        [Datapath.netdev, .system].flatMap { datapath in
             [Guest.Role.single, .clone("web", 0), .golden("web")].map { Case(accel: accel, datapath: datapath, role: $0) }
         }
     }

@@ -2,13 +2,14 @@ import Core
 import Foundation
 import TestbedState
 import struct TestbedState.Host
+import Vocabulary
 
 /// Synthetic states, built the way the compiler builds them (host keys derived from the secret).
 enum Fixture {
     static let secret: [UInt8] = Array(repeating: 7, count: 32)
     static let projectKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPr0j3ctbctltestkeyxxxxxxxxxxxxxxxxxxxxxxxxx tbctl-lab"
 
-    static func host(_ name: String = "main", accel: Host.Accel = .tcg, datapath: Host.Datapath = .netdev,
+    static func host(_ name: String = "main", accel: Accel = .tcg, datapath: Datapath = .netdev,
                      index: Int = 0) -> Host {
         Host(name: name, isMaster: index == 0, ssh: nil, libvirtURI: "qemu:///system", accel: accel,
              datapath: datapath, tunnelIP: nil, capacity: .init(cpus: 2, memoryMiB: 24_000),
@@ -37,7 +38,7 @@ enum Fixture {
         let key = try Ed25519Key.derive(secret: secret, label: "hostkey:" + name)
         return Guest(name: name, domain: "lab-" + name, host: host, role: role, cpus: 1, memoryMiB: 128,
                      disk: .init(volume: "lab-\(name).qcow2", backingVolume: "lab-base.qcow2",
-                                 backingFormat: "qcow2", capacityBytes: nil),
+                                 backingFormat: .qcow2, capacityBytes: nil),
                      seedVolume: "lab-\(name)-seed.iso",
                      nics: nics ?? [managementNIC(n, host: hostIndex), lanNIC(n)],
                      hostKey: key.publicLine(comment: name), setup: nil, setupDigest: nil,

@@ -1,5 +1,5 @@
 import Compiler
-import Compose
+import ComposeModel
 import Core
 import Foundation
 import TestbedState
@@ -86,7 +86,7 @@ import Testing
     @Test func subnetExhaustionIsLocated() throws {
         var small = lab
         small.networks[0] = NetworkSpec(name: "lan", mark: .init(file: "t.yaml", line: 7, column: 3),
-                                        subnet: Subnet("10.10.0.0/30")!, gateway: nil, tunnel: "vxlan")
+                                        subnet: Subnet("10.10.0.0/30")!, gateway: nil, tunnel: .vxlan)
         #expect { try small.compile() } throws: { error in
             let d = (error as? ComposeError)?.diagnostics.first
             return d?.mark?.line == 7 && d?.message.contains("no address left") == true

@@ -1,5 +1,5 @@
 import Compiler
-import Compose
+import ComposeModel
 import Core
 import TestbedState
 import TestSupport

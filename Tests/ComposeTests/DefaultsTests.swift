@@ -15,7 +15,7 @@ import Testing
         #expect(c.hosts.count == 1)
         let h = c.hosts[0]
         #expect(h.name == "main" && h.uri == nil && h.ssh == nil && h.identity == nil && h.tunnelIP == nil)
-        #expect(h.accel == "kvm" && h.datapath == "system" && h.cpus == nil && h.memoryMiB == nil)
+        #expect(h.accel == .kvm && h.datapath == .system && h.cpus == nil && h.memoryMiB == nil)
         let g = c.guests[0]
         #expect(g.cpus == 1 && g.memoryMiB == 512 && g.diskBytes == nil && g.host == nil)
         #expect(g.networks.isEmpty && g.files.isEmpty && g.env.isEmpty && g.setup == nil && g.userData == nil)
@@ -32,7 +32,7 @@ import Testing
     @Test func hostWithoutBodyHasDefaults() throws {
         let f = try Fixture()
         let c = try f.load("hosts:\n  box:\n")
-        #expect(c.hosts.map(\.name) == ["box"] && c.hosts[0].accel == "kvm")
+        #expect(c.hosts.map(\.name) == ["box"] && c.hosts[0].accel == .kvm)
     }
 
     @Test func remoteHostDefaultsIdentityAndTunnel() throws {

@@ -1,4 +1,5 @@
 import Compiler
+import ComposeModel
 import Core
 import Foundation
 import TestbedState
@@ -25,7 +26,7 @@ import Testing
     @Test func quickstart() throws {
         let (c, f) = try load("quickstart")
         #expect(c.project == "quickstart")
-        #expect(c.hosts.map(\.name) == ["main"] && c.hosts[0].accel == "tcg" && c.hosts[0].datapath == "netdev")
+        #expect(c.hosts.map(\.name) == ["main"] && c.hosts[0].accel == .tcg && c.hosts[0].datapath == .netdev)
         #expect(c.images[0].source == f.root + "/images/out/tbctl-demo.qcow2")
         #expect(c.networks.map(\.name) == ["lan", "dmz"])
         #expect(c.guests.map(\.name) == ["client", "web"])
@@ -37,10 +38,10 @@ import Testing
         let (c, f) = try load("multihost")
         #expect(c.hosts.map(\.name) == ["main", "h1", "h2"])
         #expect(c.hosts.map(\.tunnelIP) == [IPv4("10.77.0.1"), IPv4("10.77.0.11"), IPv4("10.77.0.12")])
-        #expect(c.hosts.allSatisfy { $0.accel == "tcg" && $0.datapath == "netdev" })
+        #expect(c.hosts.allSatisfy { $0.accel == .tcg && $0.datapath == .netdev })
         #expect(c.hosts[1].identity == f.home + "/.ssh/id_ed25519")
         #expect(c.guests.map(\.host) == ["main", "h1", "h2", nil])
-        #expect(c.networks[1].tunnel == "geneve")
+        #expect(c.networks[1].tunnel == .geneve)
     }
 
     @Test func service() throws {

@@ -1,3 +1,4 @@
+import ComposeModel
 import Foundation
 import Testing
 @testable import Compose

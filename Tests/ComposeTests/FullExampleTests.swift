@@ -1,3 +1,4 @@
+import ComposeModel
 import Core
 import Testing
 import YAML
@@ -73,12 +74,12 @@ import YAML
         let main = hosts[0], rack = hosts[1]
         #expect(main.mark == Mark(file: f.composePath, line: 6, column: 3))
         #expect(main.uri == "qemu:///system" && main.ssh == nil && main.identity == nil)
-        #expect(main.accel == "tcg" && main.datapath == "netdev")
+        #expect(main.accel == .tcg && main.datapath == .netdev)
         #expect(main.tunnelIP == IPv4("10.77.0.1") && main.cpus == 8 && main.memoryMiB == 16384)
         #expect(rack.ssh == HostSpec.SSHTarget(user: "admin", address: "10.77.0.12", port: 2222))
         #expect(rack.identity == f.dir + "/keys/rack")
         #expect(rack.tunnelIP == IPv4("10.77.0.12"))
-        #expect(rack.accel == "kvm" && rack.datapath == "system" && rack.uri == nil)
+        #expect(rack.accel == .kvm && rack.datapath == .system && rack.uri == nil)
     }
 
     @Test func decodesImagesAndNetworks() throws {
@@ -87,11 +88,11 @@ import YAML
         #expect(c.images.map(\.name) == ["debian12", "remote"])
         #expect(c.images[0].source == f.dir + "/images/demo.qcow2")
         #expect(c.images[0].sha256 == "3f1c000000000000000000000000000000000000000000000000000000000abc")
-        #expect(c.images[0].format == "qcow2")
+        #expect(c.images[0].format == .qcow2)
         #expect(c.images[1].source == "https://example.org/x.qcow2" && c.images[1].sha256 == nil && c.images[1].format == nil)
         #expect(c.networks.map(\.name) == ["lan", "dmz"])
-        #expect(c.networks[0].subnet.description == "10.10.0.0/24" && c.networks[0].gateway == nil && c.networks[0].tunnel == "vxlan")
-        #expect(c.networks[1].gateway == IPv4("10.20.0.1") && c.networks[1].tunnel == "geneve")
+        #expect(c.networks[0].subnet.description == "10.10.0.0/24" && c.networks[0].gateway == nil && c.networks[0].tunnel == .vxlan)
+        #expect(c.networks[1].gateway == IPv4("10.20.0.1") && c.networks[1].tunnel == .geneve)
     }
 
     @Test func decodesASingleGuest() throws {

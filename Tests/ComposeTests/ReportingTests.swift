@@ -1,3 +1,4 @@
+import ComposeModel
 import Testing
 import Core
 import YAML

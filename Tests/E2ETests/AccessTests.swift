@@ -5,6 +5,7 @@ import Libvirt
 import Project
 import TestbedState
 import Testing
+import Workspace
 
 extension E2E {
 /// `tbctl exec`, `tbctl ssh` and `tbctl ssh-config` on real guests (fixture `access`: `solo`

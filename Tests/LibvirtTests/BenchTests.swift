@@ -64,12 +64,12 @@ struct BenchTests {
             _ = try await run("/usr/bin/qemu-img", ["create", "-q", "-f", "qcow2", base, "2G"])
             try await pool.refresh()
             try await time("10 overlays, sequential") {
-                for i in 0..<10 { _ = try await pool.createOverlay(named: "seq-\(i).qcow2", backingPath: base) }
+                for i in 0..<10 { _ = try await pool.createOverlay(named: "seq-\(i).qcow2", backingPath: base, backingFormat: "qcow2") }
             }
             try await time("10 overlays, concurrent") {
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for i in 0..<10 {
-                        group.addTask { _ = try await pool.createOverlay(named: "par-\(i).qcow2", backingPath: base) }
+                        group.addTask { _ = try await pool.createOverlay(named: "par-\(i).qcow2", backingPath: base, backingFormat: "qcow2") }
                     }
                     try await group.waitForAll()
                 }

@@ -16,7 +16,7 @@ struct QemuStorageTests {
             let base = try #require(try await pool.volume(named: "base.qcow2"))
             #expect(try await base.backingStorePath() == nil)
 
-            let clone = try await pool.createOverlay(named: "clone.qcow2", backingPath: basePath)
+            let clone = try await pool.createOverlay(named: "clone.qcow2", backingPath: basePath, backingFormat: "qcow2")
             #expect(try await clone.path() == dir + "/clone.qcow2")
             #expect(try await clone.backingStorePath() == basePath)
             #expect(try await clone.info().capacity == UInt64(64 * MiB))
@@ -24,7 +24,7 @@ struct QemuStorageTests {
             #expect(image.contains("\"compat\": \"1.1\""))
             #expect(image.contains("\"backing-filename\": \"\(basePath)\""))
 
-            let bigger = try await pool.createOverlay(named: "big.qcow2", backingPath: basePath, capacity: UInt64(128 * MiB))
+            let bigger = try await pool.createOverlay(named: "big.qcow2", backingPath: basePath, backingFormat: "qcow2", capacity: UInt64(128 * MiB))
             #expect(try await bigger.info().capacity == UInt64(128 * MiB))
             try await bigger.resize(to: UInt64(256 * MiB))
             #expect(try await bigger.info().capacity == UInt64(256 * MiB))
@@ -53,7 +53,7 @@ struct QemuStorageTests {
             #expect(try await refreshed.info().capacity == UInt64(32 * MiB))
             #expect(try await refreshed.xml().contains("<format type='qcow2'/>"))
 
-            let clone = try await pool.createOverlay(named: "web-0.qcow2", backingPath: dir + "/golden.qcow2")
+            let clone = try await pool.createOverlay(named: "web-0.qcow2", backingPath: dir + "/golden.qcow2", backingFormat: "qcow2")
             #expect(try await clone.backingStorePath() == dir + "/golden.qcow2")
             let read = try await run("/usr/bin/qemu-io", ["-r", "-c", "read -P 0x5a 1M 64k", dir + "/web-0.qcow2"])
             #expect(read.contains("read 65536/65536 bytes"))

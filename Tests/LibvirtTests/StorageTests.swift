@@ -37,12 +37,14 @@ struct StorageTests {
         #expect(try await connection.storagePool(named: name) == nil)
     }
 
-    @Test func overlayXMLAsksForCompat11() {
-        let xml = StorageVolume.overlayXML(name: "web-0.qcow2", backingPath: "/p/golden & co.qcow2", capacity: 1 << 30)
+    @Test func overlayXMLAsksForCompat11AndNamesTheBackingFormat() {
+        let xml = StorageVolume.overlayXML(name: "web-0.qcow2", capacity: 1 << 30, backingPath: "/p/golden & co.qcow2",
+                                           backingFormat: "raw")
         #expect(xml.contains("<compat>1.1</compat>"))
-        #expect(xml.contains("<format type='qcow2'/>"))
+        #expect(xml.contains("<target><format type='qcow2'/>"))
+        #expect(xml.contains("<format type='raw'/></backingStore>"))
         #expect(xml.contains("<path>/p/golden &amp; co.qcow2</path>"))
         #expect(xml.contains("<capacity unit='bytes'>1073741824</capacity>"))
-        #expect(!StorageVolume.overlayXML(name: "a", backingPath: "/b", capacity: nil).contains("capacity"))
+        #expect(!StorageVolume.overlayXML(name: "a", capacity: nil, backingPath: "/b", backingFormat: "qcow2").contains("capacity"))
     }
 }

@@ -1,6 +1,7 @@
 import Core
 import Foundation
 @testable import OVS
+@testable import OVSModel
 import Testing
 
 /// Against the real local Open vSwitch (netdev datapath: this kernel has no openvswitch

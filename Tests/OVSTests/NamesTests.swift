@@ -1,4 +1,5 @@
 @testable import OVS
+@testable import OVSModel
 import Testing
 
 @Suite struct NamesTests {

@@ -1,5 +1,6 @@
 import Core
 @testable import OVS
+@testable import OVSModel
 import Testing
 
 /// Output captured from ovs-vsctl 3.1 (one good netdev bridge, one broken `system` bridge).

@@ -1,4 +1,5 @@
 @testable import OVS
+@testable import OVSModel
 import TestSupport
 import Testing
 

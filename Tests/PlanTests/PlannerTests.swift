@@ -1,5 +1,5 @@
 import Compiler
-import OVS
+import OVSModel
 import Plan
 import TestbedState
 import TestSupport

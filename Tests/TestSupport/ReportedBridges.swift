@@ -1,4 +1,4 @@
-import OVS
+import OVSModel
 
 /// What `bridges(project:)` returns for a host where `desired` was applied successfully.
 public func reported(_ desired: [DesiredBridge]) -> [BridgeInfo] {

@@ -1,6 +1,7 @@
 import Core
 import Foundation
 import TestbedState
+import Workspace
 
 /// `.testbed/snapshots.json`: the snapshots tbctl took of the project's guests. libvirt keeps
 /// the snapshots themselves (internal qcow2 snapshots with the guest's memory, one per domain);

@@ -1,8 +1,8 @@
 import Core
 import Foundation
 import Hosts
-import Libvirt
 import TestbedState
+import Workspace
 
 /// `tbctl snapshot create|restore|list|delete`: libvirt internal snapshots (disk and memory in
 /// each guest's qcow2 overlay), taken on the host of each guest through its HostConnection, so
@@ -12,11 +12,12 @@ public struct Snapshots: Sendable {
     public let state: TestbedState
     public let workspace: Workspace
     public let progress: Progress
+    public let connector: any HostConnector
     /// Guests handled at once per phase (pause, snapshot, resume, revert).
     public var width = 64
 
-    public init(state: TestbedState, workspace: Workspace, progress: Progress) {
-        self.state = state; self.workspace = workspace; self.progress = progress
+    public init(state: TestbedState, workspace: Workspace, progress: Progress, connector: any HostConnector) {
+        self.state = state; self.workspace = workspace; self.progress = progress; self.connector = connector
     }
 
     var store: SnapshotStore { SnapshotStore(workspace) }
@@ -70,7 +71,7 @@ public struct Snapshots: Sendable {
             if !runs.contains(where: { $0.pauseError != nil }) && !Task.isCancelled {
                 let taken = await phase("snapshot \(plural(targets.count, "guest"))", Array(targets.indices)) { i in
                     let t0 = Date()
-                    _ = try await targets[i].domain.createSnapshot(xml: Self.snapshotXML(name, kind: kind))
+                    _ = try await targets[i].domain.createSnapshot(name: name, description: Self.snapshotDescription(kind))
                     progress.detail(String(format: "%@ snapshotted in %.2f s", targets[i].guest.name, Date().timeIntervalSince(t0)))
                 }
                 for (i, r) in taken.enumerated() {
@@ -102,7 +103,7 @@ public struct Snapshots: Sendable {
                 if !undo.isEmpty {
                     let deleted = await phase("roll back: delete \(name) from \(plural(undo.count, "guest"))", undo) { i in
                         guard let s = try await targets[i].domain.snapshot(named: name) else { return }
-                        try await s.delete()
+                        try await s.delete(metadataOnly: false)
                     }
                     for (i, r) in zip(undo, deleted) {
                         if case .failure(let e) = r { rollbackErrors[targets[i].guest.name] = e.asTBError(.libvirt).description }
@@ -130,9 +131,8 @@ public struct Snapshots: Sendable {
         }
     }
 
-    static func snapshotXML(_ name: String, kind: SnapshotRecord.Snapshot.Kind) -> String {
-        // The name is validated (letters, digits, - _ .): nothing to escape.
-        "<domainsnapshot><name>\(name)</name><description>tbctl \(kind == .testbed ? "testbed" : "guest") snapshot</description></domainsnapshot>"
+    static func snapshotDescription(_ kind: SnapshotRecord.Snapshot.Kind) -> String {
+        "tbctl \(kind == .testbed ? "testbed" : "guest") snapshot"
     }
 
     static func pauseSummary(_ pauses: [String: Double], _ format: String = "; running guests were paused %.2f-%.2f s") -> String {
@@ -184,8 +184,8 @@ public struct Snapshots: Sendable {
             let reverted = await phase("revert \(plural(targets.count, "guest"))", Array(targets.indices)) { i in
                 let t0 = Date()
                 switch modes[i] {
-                case .pausedThenResume, .paused: try await snaps[i].revert(.paused)
-                case .shutoff: try await snaps[i].revert()
+                case .pausedThenResume, .paused: try await snaps[i].revert(paused: true)
+                case .shutoff: try await snaps[i].revert(paused: false)
                 }
                 progress.detail(String(format: "%@ reverted in %.2f s", targets[i].guest.name, Date().timeIntervalSince(t0)))
                 clock.paused(targets[i].guest.name)
@@ -234,7 +234,7 @@ public struct Snapshots: Sendable {
                     let e = live[i]
                     guard let dom = try await hosts[e.host]!.libvirt.domain(named: e.domain),
                           let s = try await dom.snapshot(named: name) else { return }
-                    try await s.delete()
+                    try await s.delete(metadataOnly: false)
                 }
             }
             for (e, r) in zip(live, results) {
@@ -290,7 +290,7 @@ public struct Snapshots: Sendable {
         var facts: [String: [String: Int64]] = [:]
         if !disks.isEmpty {
             let hostNames = Set(disks.compactMap { state.guest(named: $0)?.host })
-            let hosts = await HostSet.connect(state, knownHosts: workspace.knownHosts, only: hostNames)
+            let hosts = await HostSet.connect(state, via: connector, only: hostNames)
             let names = Array(disks).sorted()
             let results = await each(names) { g -> [String: Int64]? in
                 let guest = state.guest(named: g)!
@@ -314,7 +314,7 @@ public struct Snapshots: Sendable {
 
     /// Internal snapshots of a qcow2 file and the size of each one's saved memory, by name.
     /// `-U` reads the file while the guest runs (metadata only, nothing is written).
-    static func internalSnapshots(of path: String, on host: HostConnection) async throws -> [String: Int64] {
+    static func internalSnapshots(of path: String, on host: any HostConnection) async throws -> [String: Int64] {
         let json = try await host.runner.check(["qemu-img", "info", "-U", "--output=json", path])
         return try parseQemuImgInfo(json)
     }
@@ -347,8 +347,8 @@ public struct Snapshots: Sendable {
     /// A guest, its host connection, its domain and what it is doing now.
     struct Target: Sendable {
         let guest: TestbedState.Guest
-        let host: HostConnection
-        let domain: Domain
+        let host: any HostConnection
+        let domain: any DomainHandle
         let state: SnapshotRecord.GuestState
     }
 
@@ -383,7 +383,7 @@ public struct Snapshots: Sendable {
     /// Connects to the hosts, runs `body`, closes the connections. Every host must answer: a
     /// snapshot that leaves out an unreachable host's guests would not be the testbed's.
     func withHosts<T: Sendable>(_ names: Set<String>, _ body: (HostSet) async throws -> T) async throws -> T {
-        let hosts = await HostSet.connect(state, knownHosts: workspace.knownHosts, only: names)
+        let hosts = await HostSet.connect(state, via: connector, only: names)
         guard hosts.failures.isEmpty else {
             await hosts.closeAll()
             throw TBError(.libvirt, "nothing was changed: \(plural(hosts.failures.count, "host")) cannot be reached:\n"

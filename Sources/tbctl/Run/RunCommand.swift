@@ -85,7 +85,8 @@ struct RunCommand: AsyncParsableCommand {
             project: state.project, composeFile: project.workspace.composeFile, scenarioFile: absolute(scenario.file),
             scenarioText: scenario.text, description: nil, vars: plan.vars, detached: detachedChild), in: records)
         try early?.started(writer.id, log: records.consoleLog(writer.id))
-        let targets = LiveTargets(state: state, workspace: project.workspace, connectTimeout: .seconds(connectTimeout))
+        let targets = LiveTargets(state: state, workspace: project.workspace, connector: project.workspace.liveHosts,
+                                  connectTimeout: .seconds(connectTimeout))
         let runner = Runner(plan: plan, facts: facts, access: targets,
                             testbed: LiveTestbed(project: project, targets: targets, verbose: options.verbose),
                             record: writer, events: RunDisplay(progress: progress, quiet: json))

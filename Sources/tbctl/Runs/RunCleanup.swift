@@ -24,7 +24,7 @@ enum RunCleanup {
         let used = ((try? store.targets(run.id)) ?? []).map { Target(kind: $0.kind == "host" ? .host : .guest, name: $0.name) }
         // A guest (or host) no longer in the testbed took its processes with it.
         let present = used.filter { $0.kind == .guest ? state.guest(named: $0.name) != nil : state.host(named: $0.name) != nil }
-        let live = LiveTargets(state: state, workspace: workspace, connectTimeout: .seconds(20))
+        let live = LiveTargets(state: state, workspace: workspace, connector: workspace.liveHosts, connectTimeout: .seconds(20))
         let tag = ProcessTags(project: run.project, run: run.id).runTag
         let failed = Locked(0)
         await withTaskGroup(of: Void.self) { group in

@@ -3,6 +3,7 @@ import Foundation
 import Libvirt
 import SSH
 import TestbedState
+import Workspace
 
 /// Paths of the repository the tests run in.
 enum Repo {

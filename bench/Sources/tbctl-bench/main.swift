@@ -12,10 +12,12 @@
 import Artefacts
 import Compiler
 import Compose
+import ComposeModel
 import Core
 import Foundation
 import Project
 import TestbedState
+import Workspace
 import YAML
 
 // MARK: measuring

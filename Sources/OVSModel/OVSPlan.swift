@@ -1,3 +1,6 @@
+import Core
+import Vocabulary
+
 /// Computes the OVS changes that take a host from what it has to what it should have. Pure, so
 /// `tbctl plan` can show it without touching anything, and `up` applies exactly that list.
 public enum OVSPlan {
@@ -88,7 +91,7 @@ public enum OVSPlan {
         return why
     }
 
-    static func health(_ ofport: Int?, _ error: String?) -> String {
+    package static func health(_ ofport: Int?, _ error: String?) -> String {
         let port = ofport.map { "ofport \($0)" } ?? "no ofport"
         return error.map { !$0.isEmpty ? "\(port), error: \($0)" : port } ?? port
     }
@@ -104,6 +107,6 @@ extension DesiredPort {
 }
 
 /// "10.1.0.1/24" in the form `ip -j addr` reports it, so desired and actual compare equal.
-func normalizedCIDR(_ s: String) -> String {
+package func normalizedCIDR(_ s: String) -> String {
     parseCIDR(s).map { "\($0.ip)/\($0.prefix)" } ?? s
 }

@@ -1,14 +1,14 @@
 import Core
+import Hosts
 import Records
 import Runner
-import SSH
 
-/// A guest or remote host reached over its one SSH session of the run.
-struct SSHTarget: TargetSession {
-    let session: SSHSession
+/// A guest, or a remote host, through its one session of the run (SSH in LiveHosts).
+struct SessionTarget: TargetSession {
+    let session: any GuestSession
 
     func exec(_ commandLine: String, output: @escaping @Sendable (LogStream, [UInt8]) -> Void) async throws -> Int32 {
-        try await session.exec(commandLine) { stream, bytes in output(stream == .stdout ? .stdout : .stderr, bytes) }.status
+        try await session.stream(commandLine) { stream, bytes in output(stream == .stdout ? .stdout : .stderr, bytes) }
     }
 
     func upload(file: String, to path: String, mode: Int?) async throws {

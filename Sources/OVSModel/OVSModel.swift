@@ -1,24 +1,12 @@
+import Vocabulary
+
 /// The values OVS work is described in: what a host should have (`DesiredBridge`) and what it
-/// has (`BridgeInfo`). The OVS target depends on Core only, so it has its own small enums; the
-/// compiler maps TestbedState's `Host.Datapath` / `Network.TunnelKind` onto them by raw value.
+/// has (`BridgeInfo`). Datapath and tunnel kind are the testbed's own vocabulary (Vocabulary).
 
-/// Which datapath a bridge uses. `system` (the kernel module) is OVS's default; `netdev` is the
-/// userspace datapath, for hosts whose kernel has no openvswitch module.
-public enum Datapath: String, Sendable, Codable, CaseIterable {
-    case system, netdev
-
+extension Datapath {
     /// OVS stores the default as an empty `datapath_type`.
     public init?(ovsValue: String) {
         self.init(rawValue: ovsValue.isEmpty ? "system" : ovsValue)
-    }
-}
-
-public enum TunnelKind: String, Sendable, Codable, CaseIterable {
-    case vxlan, geneve, gre
-
-    /// Largest key the encapsulation carries: VXLAN and Geneve VNIs are 24 bits, GRE keys 32.
-    public var maxKey: Int {
-        switch self { case .vxlan, .geneve: (1 << 24) - 1; case .gre: (1 << 32) - 1 }
     }
 }
 
@@ -81,7 +69,7 @@ public struct DesiredPort: Sendable, Hashable {
     }
 
     /// Interface `mtu_request` column value (nil: unset, OVS picks).
-    var mtuRequest: Int? {
+    package var mtuRequest: Int? {
         if case .internal(_, let mtu) = kind { return mtu }
         return nil
     }

@@ -1,5 +1,5 @@
 import Core
-import YAML
+import Vocabulary
 
 /// The compose file, decoded and validated. Every object keeps the mark of its definition so that
 /// later stages (the compiler) can still point at the file when something does not fit.
@@ -45,12 +45,12 @@ public struct HostSpec: Sendable {
     /// `identity:` absolute path; default ~/.ssh/id_ed25519 resolved at load time.
     public var identity: String?
     public var tunnelIP: IPv4?
-    public var accel: String            // "kvm" | "tcg", default "kvm"
-    public var datapath: String         // "system" | "netdev", default "system"
+    public var accel: Accel             // default kvm
+    public var datapath: Datapath       // default system
     public var cpus: Int?               // declared capacity for placement
     public var memoryMiB: Int?
     public init(name: String, mark: Mark?, uri: String?, ssh: SSHTarget?, identity: String?, tunnelIP: IPv4?,
-                accel: String, datapath: String, cpus: Int?, memoryMiB: Int?) {
+                accel: Accel, datapath: Datapath, cpus: Int?, memoryMiB: Int?) {
         self.name = name; self.mark = mark; self.uri = uri; self.ssh = ssh; self.identity = identity
         self.tunnelIP = tunnelIP; self.accel = accel; self.datapath = datapath; self.cpus = cpus; self.memoryMiB = memoryMiB
     }
@@ -61,8 +61,8 @@ public struct ImageSpec: Sendable {
     public var mark: Mark?
     public var source: String           // absolute path, or http(s) URL
     public var sha256: String?          // lowercase hex, 64 chars
-    public var format: String?          // "qcow2" | "raw"; nil: detect on import
-    public init(name: String, mark: Mark?, source: String, sha256: String?, format: String?) {
+    public var format: ImageFormat?     // nil: detected when compiled
+    public init(name: String, mark: Mark?, source: String, sha256: String?, format: ImageFormat?) {
         self.name = name; self.mark = mark; self.source = source; self.sha256 = sha256; self.format = format
     }
 }
@@ -72,8 +72,8 @@ public struct NetworkSpec: Sendable {
     public var mark: Mark?
     public var subnet: Subnet
     public var gateway: IPv4?
-    public var tunnel: String           // "vxlan" (default) | "geneve" | "gre"
-    public init(name: String, mark: Mark?, subnet: Subnet, gateway: IPv4?, tunnel: String) {
+    public var tunnel: TunnelKind       // default vxlan
+    public init(name: String, mark: Mark?, subnet: Subnet, gateway: IPv4?, tunnel: TunnelKind) {
         self.name = name; self.mark = mark; self.subnet = subnet; self.gateway = gateway; self.tunnel = tunnel
     }
 }

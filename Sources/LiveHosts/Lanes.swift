@@ -1,4 +1,5 @@
 import Core
+import Hosts
 import Libvirt
 
 /// libvirtd serves at most 5 calls of one client connection at a time (its default
@@ -12,11 +13,10 @@ struct Lanes {
     var next = 0
 }
 
-extension HostConnection {
-    /// Makes sure `calls` concurrent libvirt calls can be served at once: opens one more
-    /// connection for every 2 calls beyond the first 2. The extra connections use the host's
-    /// libvirt URI after this connection has checked the host key; one that cannot be opened is
-    /// simply not used (the calls then wait in line). Returns the number of connections.
+extension LiveHost {
+    /// Opens one more connection for every 2 calls beyond the first 2. The extra connections
+    /// use the host's libvirt URI after this connection has checked the host key; one that
+    /// cannot be opened is simply not used (the calls then wait in line).
     @discardableResult
     public func widen(for calls: Int) async -> Int {
         let wanted = (calls + Lanes.callsPerConnection - 1) / Lanes.callsPerConnection - 1
@@ -30,13 +30,12 @@ extension HostConnection {
         return lanes.withLock { $0.extra.count } + 1
     }
 
-    /// The next libvirt connection to the host, round robin over the host's connection and
-    /// those `widen(for:)` opened. Objects looked up through it (a Domain) keep using it.
-    public func lane() -> LibvirtConnection {
-        lanes.withLock { l in
+    public func lane() -> any Hypervisor {
+        let connection = lanes.withLock { l in
             defer { l.next += 1 }
             let i = l.next % (l.extra.count + 1)
-            return i == 0 ? libvirt : l.extra[i - 1]
+            return i == 0 ? self.connection : l.extra[i - 1]
         }
+        return LiveHypervisor(connection)
     }
 }

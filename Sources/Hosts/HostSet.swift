@@ -1,0 +1,35 @@
+import Core
+import TestbedState
+
+/// Connections to every host of a testbed, opened concurrently. Hosts that do not answer are
+/// reported in `failures` and left out; the others can still be worked on.
+public struct HostSet: Sendable {
+    public var connections: [String: any HostConnection]
+    public var failures: [String: TBError]
+
+    public init(connections: [String: any HostConnection] = [:], failures: [String: TBError] = [:]) {
+        self.connections = connections; self.failures = failures
+    }
+
+    public static func connect(_ state: TestbedState, via connector: any HostConnector, only: Set<String>? = nil) async -> HostSet {
+        await connect(state.hosts.filter { only?.contains($0.name) ?? true }, via: connector)
+    }
+
+    public static func connect(_ wanted: [Host], via connector: any HostConnector) async -> HostSet {
+        let results = await concurrentResults(wanted) { h in try await connector.connect(h) }
+        var set = HostSet()
+        for (h, r) in zip(wanted, results) {
+            switch r {
+            case .success(let c): set.connections[h.name] = c
+            case .failure(let e): set.failures[h.name] = e.asTBError(.libvirt, "cannot reach host \(h.name)")
+            }
+        }
+        return set
+    }
+
+    public subscript(_ host: String) -> (any HostConnection)? { connections[host] }
+
+    public func closeAll() async {
+        for c in connections.values { await c.close() }
+    }
+}

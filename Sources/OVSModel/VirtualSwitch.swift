@@ -1,0 +1,23 @@
+/// Open vSwitch on one host, as tbctl uses it: read the project's bridges, apply a change set.
+/// The OVS target drives the real one through ovs-vsctl; HostFakes keeps one in memory.
+public protocol VirtualSwitch: Sendable {
+    /// The project's bridges (external_ids:tbctl-project=project) with all their ports; for
+    /// its gateway ports also their addresses and link state.
+    func bridges(project: String) async throws -> [BridgeInfo]
+    /// Runs `changes` as one transaction (removals first) and checks that every bridge and
+    /// port it creates or re-configures works; what failed is removed again and reported.
+    func apply(_ changes: [OVSChange]) async throws
+}
+
+extension VirtualSwitch {
+    /// The changes that would make this host's bridges of `project` match `desired`.
+    public func plan(_ desired: [DesiredBridge], project: String) async throws -> [OVSChange] {
+        OVSPlan.plan(desired: desired, actual: try await bridges(project: project))
+    }
+
+    /// Removes every bridge of the project (its ports, tunnels and gateway devices go with it)
+    /// in one transaction. Nothing to remove is not an error.
+    public func deleteProject(project: String) async throws {
+        try await apply(try await bridges(project: project).map { .deleteBridge(name: $0.name) })
+    }
+}

@@ -1,0 +1,111 @@
+import Apply
+import Core
+import HostFakes
+import Hosts
+import Plan
+import TestbedState
+import TestSupport
+import Testing
+
+/// `up` through fake hosts: what it makes, in which order, and what a second run does.
+@Suite struct UpTests {
+    /// One host: a service of two clones with a golden image, a single guest with a setup script.
+    static func oneHost() throws -> Testbed {
+        try Testbed { lab, dir in
+            lab.guests = [Lab.guest("web", in: dir, replicas: 2, golden: true), Lab.guest("db", in: dir, setup: true)]
+        }
+    }
+
+    @Test func upMakesTheHostMatchTheStateAndASecondUpChangesNothing() async throws {
+        let t = try Self.oneHost()
+        defer { t.remove() }
+        try await t.up()
+        let main = t.lab.host("main")
+        #expect(Set(main.domains.keys) == ["lab-web-0", "lab-web-1", "lab-db"])   // the golden builder is gone
+        #expect(main.domains.values.allSatisfy { $0.state == .running })
+        let pool = main.pools["tbctl-lab"]
+        #expect(pool?.active == true && pool?.autostart == true)
+        let golden = try #require(t.state.service(named: "web")?.golden)
+        let web0 = try #require(t.state.guest(named: "web-0"))
+        #expect(main.files[web0.disk.volume.inPool]?.backingPath == golden.volume.inPool)   // a linked clone
+        #expect(main.files[golden.volume.inPool]?.backingPath == t.state.images[0].volume.inPool)
+        #expect(main.networks["lab-mgmt"]?.active == true && main.networks["lab-mgmt"]?.dhcp.count == t.state.guests.count)
+        #expect(Set(main.bridges.keys) == Set(t.state.networks.filter { $0.hosts.contains("main") }.map(\.bridge)))
+        #expect(t.record.setup["db"]?.digest == t.state.guest(named: "db")?.setupDigest)
+        #expect(t.record.volume("main", golden.volume) == "built:\(golden.setupDigest)")
+        #expect(t.domain("db")?.execs.contains { $0.contains("sh /tmp/tbctl-setup-db.sh") } == true)
+
+        let before = t.lab.calls.count
+        try await t.up()
+        let second = t.lab.calls.dropFirst(before)
+        #expect(!second.contains { ["domain.define", "domain.startPaused", "pool.createOverlay", "guest.exec"].contains($0.op) })
+        #expect(t.output.current.last { $0.contains("nothing to do") } != nil)
+    }
+
+    /// The stages run in the planner's order, and each one's work happens after the work it
+    /// needs: pool before volumes, networks before starts, golden image before its clones,
+    /// definitions before starts, starts before setup.
+    @Test func stagesRunInOrder() async throws {
+        let t = try Self.oneHost()
+        defer { t.remove() }
+        try await t.up()
+        #expect(t.stagesRun == ["hosts", "networks", "images", "golden images", "disks", "definitions", "start", "setup"])
+        let calls = t.lab.calls
+        func matches(_ c: Call, _ op: String, _ object: String) -> Bool { c.op == op && (object.isEmpty || c.object.contains(object)) }
+        func first(_ op: String, _ object: String = "") -> Int { calls.firstIndex { matches($0, op, object) } ?? -1 }
+        let clone = { (c: Call) in c.object.hasPrefix("lab-web-") && !c.object.contains("golden") }
+        let firstCloneResume = calls.firstIndex { $0.op == "domain.resume" && clone($0) } ?? -1
+        func last(_ op: String, _ object: String = "") -> Int { calls.lastIndex { matches($0, op, object) } ?? -1 }
+        let order = [
+            last("pool.create"), first("network.create"), last("network.create"), first("ovs.apply"), last("ovs.apply"),
+            first("volume.upload", "base-demo"), last("volume.upload", "base-demo"),
+            first("guest.exec", "web-golden"), last("domain.undefine", "lab-web-golden"),
+            first("pool.createOverlay", "web-0"), last("domain.define", "lab-db"),
+            first("domain.startPaused", "lab-web-0"), last("domain.startPaused"), firstCloneResume, last("domain.resume"),
+            first("guest.exec", "db"),
+        ]
+        #expect(!order.contains(-1))
+        #expect(order == order.sorted(), "calls out of order: \(order)")
+    }
+
+    /// Every start creates its domain paused; none is resumed before all exist. The host was
+    /// widened for the starts first.
+    @Test func startsArePausedThenResumedTogether() async throws {
+        let t = try Testbed { lab, dir in lab.guests = [Lab.guest("web", in: dir, replicas: 6)] }
+        defer { t.remove() }
+        t.lab.inject(Fault(op: "domain.startPaused", .barrier(count: 6, timeout: .seconds(5))))
+        try await t.up()
+        let calls = t.lab.calls
+        let lastCreate = try #require(calls.lastIndex { $0.op == "domain.startPaused" })
+        let firstResume = try #require(calls.firstIndex { $0.op == "domain.resume" })
+        #expect(lastCreate < firstResume)
+        #expect(calls.filter { $0.op == "domain.resume" }.count == 6)
+        #expect(t.lab.maxConcurrent("domain.startPaused") == 6)
+        #expect(t.lab.host("main").widenedFor == 6)
+    }
+
+    /// A stage runs at most `width` actions at once: each disk waits (up to half a second) for a
+    /// third to be in flight with it, which never comes when the runner keeps to two.
+    @Test func aStageKeepsToTheRunnersWidth() async throws {
+        let t = try Testbed { lab, dir in lab.guests = [Lab.guest("web", in: dir, replicas: 4)] }
+        defer { t.remove() }
+        t.lab.inject(Fault(op: "pool.createOverlay", .barrier(count: 3, timeout: .milliseconds(500))))
+        let hosts = await HostSet.connect(t.state, via: t.lab)
+        defer { Task { await hosts.closeAll() } }
+        let context = try ApplyContext(state: t.state, workspace: t.workspace, hosts: hosts, progress: t.progress)
+        let inventory = try await #require(hosts["main"]).inventory(project: t.state.project)
+        let planner = Planner(state: t.state, inventories: ["main": inventory], record: t.record,
+                              artefacts: try ApplyContext.artefactDigests(t.state, t.workspace))
+        var runner = StageRunner(context: context)
+        runner.width = 2
+        let failures = try await runner.run(planner.plan())
+        #expect(failures.isEmpty)
+        #expect(t.lab.maxConcurrent("pool.createOverlay") == 2)
+        #expect(t.lab.host("main").domains.values.filter { $0.state == .running }.count == 4)
+    }
+}
+
+extension String {
+    /// The volume's path in the project pool `lab` (the same on every host).
+    var inPool: String { "/var/lib/libvirt/tbctl/lab/" + self }
+}

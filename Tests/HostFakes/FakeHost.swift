@@ -1,0 +1,112 @@
+import Core
+import Foundation
+import Hosts
+import OVSModel
+import TestbedState
+
+/// One fake host: its libvirt, runner, switch and guest sessions all act on the lab's world.
+public final class FakeHost: HostConnection {
+    let lab: FakeLab
+    public let spec: TestbedState.Host
+    public let poolLock = AsyncMutex()
+
+    init(lab: FakeLab, spec: TestbedState.Host) { self.lab = lab; self.spec = spec }
+
+    public var libvirt: any Hypervisor { FakeHypervisor(lab: lab, host: spec.name) }
+    public var runner: any CommandRunner { FakeRunner(lab: lab, host: spec.name) }
+    public var ovs: any VirtualSwitch { FakeSwitch(lab: lab, host: spec.name) }
+
+    /// Like the real host: one more connection per two calls beyond two (recorded, not opened).
+    public func widen(for calls: Int) async -> Int {
+        let lanes = max(1, (calls + 1) / 2)
+        lab.with(spec.name) { $0.widenedFor = max($0.widenedFor, calls) }
+        return lanes
+    }
+
+    public func lane() -> any Hypervisor { libvirt }
+
+    /// A running guest answers at once; a guest whose domain does not run cannot be reached
+    /// (the real wait would end in a timeout).
+    public func guestSession(_ guest: Guest, user: String, keyFile: String,
+                             timeout: Duration) async throws -> any GuestSession {
+        try await lab.call(spec.name, "guest.connect", guest.name)
+        let running = lab.with(spec.name) { $0.domains[guest.domain]?.state == .running }
+        guard running else {
+            throw TBError(.ssh, "cannot reach guest over SSH", object: "guest \(guest.name) on host \(spec.name)",
+                          cause: "\(user)@\(guest.managementIP) did not accept an SSH session within \(timeout)")
+        }
+        return FakeGuestSession(lab: lab, host: spec.name, guest: guest.name, domain: guest.domain)
+    }
+
+    public func close() async { lab.with(spec.name) { $0.closed += 1 } }
+}
+
+/// A session to a guest: uploads land in the guest's files, commands are logged and answered
+/// by the lab's exec responder (default: exit 0).
+struct FakeGuestSession: GuestSession {
+    let lab: FakeLab
+    let host: String
+    let guest: String
+    let domain: String
+
+    func exec(_ command: String, output: (@Sendable (StdStream, [UInt8]) -> Void)?) async throws -> CommandResult {
+        try await lab.call(host, "guest.exec", guest)
+        try running()
+        lab.with(host) { $0.domains[domain]?.execs.append(command) }
+        let result = lab.execResponder.current?(guest, command) ?? CommandResult(status: 0, stdout: "", stderr: "")
+        if !result.stdout.isEmpty { output?(.stdout, Array(result.stdout.utf8)) }
+        if !result.stderr.isEmpty { output?(.stderr, Array(result.stderr.utf8)) }
+        return result
+    }
+
+    func upload(_ bytes: [UInt8], to path: String, mode: Int) async throws {
+        try await lab.call(host, "guest.upload", guest)
+        try running()
+        lab.with(host) { $0.domains[domain]?.guestFiles[path] = bytes }
+    }
+
+    /// A running guest's ports answer (the fake runs no servers to ask).
+    func canConnect(host: String, port: Int, timeout: Duration) async -> Bool {
+        (try? running()) != nil
+    }
+
+    func close() async {}
+
+    /// A guest that stopped (or vanished with its host) drops its session.
+    private func running() throws {
+        guard lab.with(host, { $0.domains[domain]?.state == .running }) else {
+            throw TBError(.ssh, "channel failed: the guest is not running", object: "guest \(guest)")
+        }
+    }
+}
+
+/// Host commands tbctl runs: `mkdir -p`, `sha256sum` of a volume, `qemu-img info` of a disk.
+/// Anything else exits 127, as an unknown program would.
+struct FakeRunner: CommandRunner {
+    let lab: FakeLab
+    let host: String
+    var location: String { "host \(host)" }
+
+    func run(_ argv: [String], stdin: [UInt8]?) async throws -> CommandResult {
+        try await lab.call(host, "runner.\(argv.first ?? "")", argv.last ?? "")
+        let path = argv.last ?? ""
+        switch argv.first {
+        case "mkdir":
+            lab.with(host) { _ = $0.dirs.insert(path) }
+            return ok("")
+        case "sha256sum":
+            guard let file = lab.with(host, { $0.files[path] }) else { return fail("sha256sum: \(path): No such file or directory") }
+            return ok("\(file.content)  \(path)\n")
+        case "qemu-img":
+            guard let file = lab.with(host, { $0.files[path] }) else { return fail("qemu-img: Could not open '\(path)'") }
+            let snaps = file.snapshots.sorted { $0.key < $1.key }
+                .map { "{\"name\": \"\($0.key)\", \"vm-state-size\": \($0.value)}" }.joined(separator: ", ")
+            return ok("{\"filename\": \"\(path)\", \"format\": \"\(file.format.rawValue)\", \"snapshots\": [\(snaps)]}\n")
+        default:
+            return CommandResult(status: 127, stdout: "", stderr: "\(argv.first ?? ""): command not found (not modelled by the fake host)")
+        }
+    }
+
+    private func ok(_ out: String) -> CommandResult { CommandResult(status: 0, stdout: out, stderr: "") }
+    private func fail(_ err: String) -> CommandResult { CommandResult(status: 1, stdout: "", stderr: err) }
+}

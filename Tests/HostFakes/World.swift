@@ -1,0 +1,105 @@
+import Core
+import Hosts
+import OVSModel
+import Plan
+import TestbedState
+import Vocabulary
+
+/// Everything the fake hosts hold, behind one lock (FakeLab.world). Plain values, so a test can
+/// read a copy and compare.
+public struct World: Sendable {
+    public var hosts: [String: HostWorld] = [:]
+    /// Every call made to a fake, in order.
+    public var calls: [Call] = []
+    var faults: [Fault] = []
+    /// Hosts that disappeared: every later call to them fails.
+    public var vanished: Set<String> = []
+    /// Calls in flight now and at most, per operation (for concurrency limits).
+    var inFlight: [String: Int] = [:]
+    public var maxInFlight: [String: Int] = [:]
+    var nextUUID = 1
+}
+
+/// One recorded call: which host, what operation (`domain.start`, `pool.createOverlay`,
+/// `guest.exec`, ...), on what object (a domain, volume, network or guest name).
+public struct Call: Sendable, Equatable, CustomStringConvertible {
+    public var host: String
+    public var op: String
+    public var object: String
+    public var description: String { "\(host) \(op) \(object)" }
+}
+
+/// What one fake host has: libvirt's domains, pools and networks, the files in its pool
+/// directories, its OVS bridges, and the SSH sessions opened to its guests.
+public struct HostWorld: Sendable {
+    public var domains: [String: DomainRecord] = [:]
+    public var pools: [String: PoolRecord] = [:]
+    public var networks: [String: NetworkRecord] = [:]
+    /// Volume files by absolute path (a pool's volumes are the files in its directory).
+    public var files: [String: VolumeFile] = [:]
+    public var dirs: Set<String> = []
+    public var bridges: [String: BridgeInfo] = [:]
+    /// The largest `widen(for:)` asked of the host, and the connections it then had.
+    public var widenedFor = 0
+    public var closed = 0
+    public init() {}
+}
+
+public struct DomainRecord: Sendable {
+    public var name: String
+    public var uuid: String
+    /// The persistent definition.
+    public var xml: String
+    public var state: DomainState = .shutoff
+    /// A domain undefined while running: it is gone once it stops.
+    public var persistent = true
+    /// Metadata elements by namespace: the persistent definition's and the running domain's.
+    public var config: [String: String] = [:]
+    public var live: [String: String] = [:]
+    public var snapshots: [SnapshotRecord] = []
+    /// What the guest has written: files uploaded over SSH (snapshots keep and restore them).
+    public var guestFiles: [String: [UInt8]] = [:]
+    /// Commands run in the guest, in order.
+    public var execs: [String] = []
+    /// The guest ignores ACPI shutdown requests.
+    public var ignoresACPI = false
+    public var isActive: Bool { state != .shutoff }
+
+    /// A domain as someone else might have defined it (no tbctl metadata unless `xml` has it).
+    public init(name: String, uuid: String, xml: String, state: DomainState = .shutoff, config: [String: String] = [:]) {
+        self.name = name; self.uuid = uuid; self.xml = xml; self.state = state; self.config = config
+    }
+}
+
+public struct SnapshotRecord: Sendable {
+    public var name: String
+    public var state: DomainState
+    public var guestFiles: [String: [UInt8]]
+}
+
+public struct PoolRecord: Sendable {
+    public var name: String
+    public var path: String
+    public var active = false
+    public var autostart = false
+}
+
+public struct VolumeFile: Sendable, Equatable {
+    public var format: ImageFormat
+    public var capacity: UInt64
+    public var allocation: UInt64
+    /// Stands for the bytes: the SHA-256 of what was uploaded or copied in.
+    public var content: String
+    public var backingPath: String?
+    public var backingFormat: ImageFormat?
+    /// Internal snapshots in the file (qemu-img info), with their saved memory size.
+    public var snapshots: [String: Int64] = [:]
+}
+
+public struct NetworkRecord: Sendable {
+    public var name: String
+    public var bridge: String
+    public var active = false
+    public var autostart = false
+    public var dhcp: Set<Inventory.DHCPHost> = []
+}
