@@ -101,6 +101,10 @@ let package = Package(
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "YAML", "Core"]),
         .testTarget(name: "RecordsTests", dependencies: ["Records", "Core"]),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "Scenario", "Records", "Core"]),
+        .testTarget(name: "RunTargetsTests", dependencies: [
+            "RunTargets", "Runner", "Scenario", "Records", "Apply", "Artefacts", "HostFakes", "Hosts", "Project", "TestbedState",
+            "TestSupport", "Workspace", "Core",
+        ]),
         // In-memory hosts behind the Hosts protocols, with injectable faults, for Apply's tests.
         .target(name: "HostFakes", dependencies: ["Hosts", "OVSModel", "Plan", "TestbedState", "Core", "Vocabulary"],
                 path: "Tests/HostFakes"),
