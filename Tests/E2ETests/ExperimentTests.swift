@@ -177,9 +177,9 @@ extension E2E {
     /// group is hung up (as when a terminal or SSH session closes); `runs logs --follow`
     /// reattaches and ends with it.
     func detachedRunOutlivesItsShell(_ lab: TestLab) async throws {
-        let start = try await Subprocess.run(["/usr/bin/setsid", "bash", "-c",
+        let start = try await Subprocess.run(["/usr/bin/setsid", "-w", "bash", "-c",
             "\(Repo.tbctl) run -f \(lab.compose) \(scenario(lab, "tick.yaml")) --detach; kill -HUP 0"])
-        #expect(start.status == 129, "the starting shell was hung up: \(start)")
+        #expect(start.status != 0, "the starting shell was hung up: \(start)")
         let id = try #require(start.stdout.firstMatch(of: #/run (\d+) goes on in the background/#).map { String($0.1) }, "\(start.stdout)")
         let running = try await runs(lab, "show", id, "--json")
         #expect(running.stdout.contains("\"status\" : \"running\""), "\(running.stdout)")
