@@ -1,5 +1,4 @@
 import Core
-import Foundation
 import OVSModel
 import TestbedState
 
@@ -69,15 +68,4 @@ public protocol GuestSession: Sendable {
 extension GuestSession {
     @discardableResult
     public func exec(_ command: String) async throws -> CommandResult { try await exec(command, output: nil) }
-
-    public func stream(_ command: String, output: @escaping @Sendable (StdStream, [UInt8]) -> Void) async throws -> Int32 {
-        try await exec(command, output: output).status
-    }
-
-    /// Reads the whole file: sessions that can stream it (LiveHosts) do.
-    public func upload(file: String, to path: String, mode: Int?) async throws {
-        guard let data = FileManager.default.contents(atPath: file) else { throw TBError(.io, "cannot read \(file)") }
-        let own = (try? FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int) ?? 0o644
-        try await upload(Array(data), to: path, mode: mode ?? own)
-    }
 }

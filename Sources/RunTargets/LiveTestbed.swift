@@ -56,7 +56,7 @@ public struct LiveTestbed: TestbedOperations {
     public func facts() async throws -> Facts { Facts(state: targets.state) }
 
     /// Apply's progress lines, each into the job's log (without its newline).
-    static func progress(_ verbose: Bool, _ log: @escaping @Sendable (String) -> Void) -> Progress {
-        Progress(verbose: verbose, tty: false) { text in log(text.hasSuffix("\n") ? String(text.dropLast()) : text) }
+    static func progress(_ verbose: Bool, _ log: @escaping @Sendable (String) -> Void) -> Apply.Progress {
+        Apply.Progress(verbose: verbose, tty: false) { text in log(text.hasSuffix("\n") ? String(text.dropLast()) : text) }
     }
 }

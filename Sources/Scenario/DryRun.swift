@@ -1,3 +1,4 @@
+import Core
 /// `tbctl run --dry-run`: the plan as text, every job on every target with the values it
 /// would get. Values known only while running (registered vars, addresses of clones a scale
 /// adds) show as `<vars.name>`. A pure function of the plan and the testbed's facts.

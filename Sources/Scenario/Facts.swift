@@ -1,3 +1,4 @@
+import Core
 /// What a scenario may know of the testbed: its guests (names, service, host, addresses per
 /// network, management address) and hosts. Built from the compiled state by the caller, so
 /// this target needs no testbed code; `scaled` predicts the guests a `scale` job leaves.

@@ -1,3 +1,4 @@
+import Core
 import YAML
 
 /// A scenario file, read and checked on its own (no testbed needed): `tbctl run FILE`.

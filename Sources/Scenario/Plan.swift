@@ -1,3 +1,4 @@
+import Core
 /// A scenario laid over a testbed: each stage with the targets it selected. Job values are
 /// still templates: vars may be registered while the run goes on, so they are filled in when
 /// each job starts (Render).

@@ -63,8 +63,8 @@ final class FakeTargets: TargetAccess, @unchecked Sendable {
         let target: String
 
         func exec(_ line: String, output: @escaping @Sendable (LogStream, [UInt8]) -> Void) async throws -> Int32 {
-            if line.hasPrefix("t=") {   // ProcessTags.killCommand
-                fake.kill(tag: Shell.firstQuoted(line) ?? "", on: target)
+            if line.hasPrefix("n='") {   // ProcessTags.killCommand
+                fake.kill(tag: Shell.killedTag(line), on: target)
                 return 0
             }
             return try await fake.run(line, on: target, output: output)
@@ -141,18 +141,16 @@ final class FakeTargets: TargetAccess, @unchecked Sendable {
 
 /// Reads back what ProcessTags.wrap and killCommand wrote.
 enum Shell {
-    /// The first single-quoted word of a line, unquoted.
-    static func firstQuoted(_ line: String) -> String? {
-        guard let start = line.firstIndex(of: "'") else { return nil }
-        return unquote(line[start...]).map(\.word)
+    /// The user's command inside a wrapped line (after the tags' export).
+    static func jobCommand(_ line: String) -> String? {
+        guard let r = line.range(of: "export TBCTL_RUN TBCTL_JOB; ") else { return nil }
+        return String(line[r.upperBound...])
     }
 
-    /// The user's command inside a wrapped line (`exec sh -c '...'`).
-    static func jobCommand(_ line: String) -> String? {
-        guard let r = line.range(of: "exec sh -c ") else { return nil }
-        let rest = line[r.upperBound...]
-        if rest.first == "'" { return unquote(rest)?.word }
-        return String(rest.prefix { $0 != ";" })
+    /// `NAME=value` from a kill command's `n='NAME'; v='value'`.
+    static func killedTag(_ line: String) -> String {
+        let words = line.split(separator: "'", omittingEmptySubsequences: false)
+        return words.count > 3 ? "\(words[1])=\(words[3])" : ""
     }
 
     /// `TBCTL_RUN=...` and `TBCTL_JOB=...` of a wrapped line.

@@ -30,6 +30,22 @@ import Testing
         await blocking { p.waitUntilExit() }
     }
 
+    /// A job that is only shell builtins starts no process with the tag in its environment:
+    /// its shell is found by its command line.
+    @Test func aShellLoopOfBuiltinsIsFoundByItsCommandLine() async throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/setsid")
+        p.arguments = ["-w", "/bin/sh", "-c", tags.wrap("while true; do :; done", job: 4)]
+        try p.run()
+        try await Task.sleep(for: .milliseconds(200))
+        let listed = try await Subprocess.run(["sh", "-c", ProcessTags.listCommand(tags.runTag)]).stdout
+        // The shell (and here `setsid -w`, whose arguments hold the wrapped line too).
+        #expect(listed.split(separator: "\n").contains { $0.hasSuffix(" sh") }, "\(listed)")
+        #expect(try await Subprocess.run(["sh", "-c", ProcessTags.killCommand(tags.runTag, grace: .milliseconds(300))]).status == 0)
+        await blocking { p.waitUntilExit() }
+        #expect(try await Subprocess.run(["sh", "-c", ProcessTags.listCommand(tags.runTag)]).stdout == "")
+    }
+
     @Test func theWrapperPassesTheExitStatusOn() async throws {
         for shell in ["/bin/sh", "/bin/busybox"] {
             let argv = shell == "/bin/busybox" ? [shell, "sh", "-c"] : [shell, "-c"]

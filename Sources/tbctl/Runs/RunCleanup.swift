@@ -5,6 +5,7 @@ import RunTargets
 import Runner
 import Scenario
 import TestbedState
+import Workspace
 
 /// Runs whose tbctl died (kill -9, a crash, a second Ctrl-C) left processes on their
 /// targets. The next `tbctl run` and `tbctl runs stop ID` find them in the records, stop

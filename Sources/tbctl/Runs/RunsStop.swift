@@ -3,6 +3,7 @@ import Core
 import Foundation
 import Records
 import TestbedState
+import Workspace
 
 struct RunsStop: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
