@@ -16,7 +16,7 @@
 # Needs root, libvirtd and OVS running (scripts/test-env.sh up), the demo image
 # (images/build-demo-image.sh), ansible-core, and a tbctl binary: TBCTL (default: build
 # .build/debug/tbctl). Run it under the machine's e2e lock (`flock /tmp/tbctl-e2e.lock ...`).
-# Brings up project `scenariobench` (management 10.177.0.0/16, network 10.178.0.0/24), then
+# Brings up project `scenariobench` (management 10.234.0.0/16, network 10.235.0.0/24), then
 # `down --purge` (--keep leaves it up). Raw output goes to bench/out/experiment-<time>/.
 set -euo pipefail
 
@@ -46,13 +46,13 @@ mkdir -p "$out"
 cat > "$out/testbed.yaml" <<YAML
 # bench/experiment-bench.sh: $guests linked clones of the demo image.
 project: scenariobench
-management: {subnet: 10.177.0.0/16}
+management: {subnet: 10.234.0.0/16}
 hosts:
   main: {accel: tcg, datapath: netdev}
 images:
   demo: $image
 networks:
-  lan: {subnet: 10.178.0.0/24}
+  lan: {subnet: 10.235.0.0/24}
 guests:
   node:
     image: demo
