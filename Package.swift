@@ -2,10 +2,11 @@
 // tbctl: a KVM testbed provisioner. The targets follow the pipeline
 //   Compose (testbed.yaml) -> Compiler -> TestbedState (+ Artefacts) -> Plan -> Apply
 // Pure targets (no I/O): Vocabulary, ComposeModel, Compiler, TestbedState, OVSModel, Plan.
-// I/O sits in the adapters: YAML and Compose (read the compose file), Workspace (.testbed/),
-// Artefacts and Project (write them), Libvirt, SSH and OVS (one per external system).
-// scripts/check-imports.py checks that every target declares exactly what it imports.
-// docs/architecture.md draws the targets and their dependencies.
+// Every external system is behind a protocol in Hosts (libvirt, Open vSwitch, guest SSH; host
+// commands: Core.CommandRunner); LiveHosts implements them over the Libvirt, SSH and OVS
+// targets, Tests/HostFakes in memory. Apply sees only the protocols. Every target declares
+// exactly what it imports (scripts/check-imports.py); docs/architecture.md has the layers and
+// each target's list.
 import PackageDescription
 
 let package = Package(
@@ -16,6 +17,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // HTTP for `tbctl serve`: no dependencies of its own, ~40 s to build (docs/serve.md).
+        .package(url: "https://github.com/swhitty/FlyingFox", from: "0.27.1"),
     ],
     targets: [
         // C libraries, used through small shims.
@@ -52,13 +55,25 @@ let package = Package(
         // The seam: a protocol in front of each external system (Hypervisor and its handles,
         // VirtualSwitch, GuestSession, HostConnection) and the logic written against them.
         // LiveHosts is the real implementation; Tests/HostFakes an in-memory one.
-        .target(name: "Hosts", dependencies: ["Plan", "OVSModel", "TestbedState", "Core", "Vocabulary"]),
+        .target(name: "Hosts", dependencies: ["Plan", "OVSModel", "Metrics", "TestbedState", "Core", "Vocabulary"]),
         .target(name: "LiveHosts", dependencies: [
-            "Hosts", "Libvirt", "SSH", "OVS", "OVSModel", "Plan", "TestbedState", "Core", "Vocabulary",
+            "Hosts", "Libvirt", "SSH", "OVS", "OVSModel", "Plan", "Metrics", "TestbedState", "Core", "Vocabulary",
         ]),
         // 3. plan: state vs what each host really has.  4. apply: make it so.
         .target(name: "Plan", dependencies: ["TestbedState", "OVSModel", "Core"]),
-        .target(name: "Apply", dependencies: ["Plan", "Hosts", "OVSModel", "TestbedState", "Workspace", "Core", "Vocabulary"]),
+        .target(name: "Apply", dependencies: ["Plan", "Hosts", "OVSModel", "TestbedState", "Workspace", "Conditions", "Core", "Vocabulary"]),
+        // Network conditions (links, impairments, partitions, capture): the desired model and
+        // the per-host plans, pure, applied through the ConditionsHost protocol (docs/conditions.md).
+        .target(name: "Conditions", dependencies: ["TestbedState", "Workspace", "Core"]),
+
+        // Observe: libvirt's bulk statistics + tbctl's own facts -> Prometheus text (pure).
+        .target(name: "Metrics", dependencies: ["TestbedState", "Core"]),
+        // `tbctl serve`: /metrics, the JSON API and the page (embedded), over a sampler.
+        .target(name: "Server", dependencies: ["Metrics", "TestbedState", "Core",
+                                               .product(name: "FlyingFox", package: "FlyingFox"),
+                                               .product(name: "FlyingSocks", package: "FlyingFox")],
+                resources: [.embedInCode("Page/index.html"), .embedInCode("Page/app.js"),
+                            .embedInCode("Page/app.css"), .embedInCode("Page/favicon.svg")]),
 
         // 5. run: scenario file -> checked model -> plan over the testbed's facts (pure).
         .target(name: "Scenario", dependencies: ["YAML", "Core"]),
@@ -74,8 +89,8 @@ let package = Package(
                                                    "Workspace", "Core"]),
 
         .executableTarget(name: "tbctl", dependencies: [
-            "Project", "Compose", "TestbedState", "Workspace", "Plan", "Apply", "LiveHosts", "Core",
-            "Scenario", "Records", "Runner", "RunTargets",
+            "Project", "Compose", "TestbedState", "Workspace", "Plan", "Apply", "Hosts", "LiveHosts", "Conditions", "Metrics", "Server",
+            "Scenario", "Records", "Runner", "RunTargets", "Core",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -106,10 +121,15 @@ let package = Package(
             "TestSupport", "Workspace", "Core",
         ]),
         // In-memory hosts behind the Hosts protocols, with injectable faults, for Apply's tests.
-        .target(name: "HostFakes", dependencies: ["Hosts", "OVSModel", "Plan", "TestbedState", "Core", "Vocabulary"],
+        .target(name: "HostFakes", dependencies: ["Hosts", "Metrics", "OVSModel", "Plan", "TestbedState", "Core", "Vocabulary"],
                 path: "Tests/HostFakes"),
+        .testTarget(name: "MetricsTests", dependencies: [
+            "Metrics", "Hosts", "HostFakes", "LiveHosts", "ComposeModel", "TestbedState", "Core", "TestSupport",
+        ]),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "Metrics", "TestbedState", "Core", "TestSupport"]),
+        .testTarget(name: "ConditionsTests", dependencies: ["Conditions", "ComposeModel", "TestbedState", "Core", "TestSupport"]),
         .testTarget(name: "ApplyTests", dependencies: [
-            "Apply", "HostFakes", "Hosts", "Plan", "Artefacts", "Compiler", "ComposeModel", "TestbedState", "Workspace",
+            "Apply", "HostFakes", "Hosts", "Plan", "Artefacts", "Compiler", "ComposeModel", "TestbedState", "Workspace", "Conditions",
             "Core", "TestSupport",
         ]),
     ],

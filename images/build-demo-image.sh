@@ -51,6 +51,7 @@ need dpkg-deb dpkg
 need ldd libc-bin
 need flock util-linux
 need bc bc
+need tc iproute2
 if [ ${#missing[@]} -gt 0 ]; then
   die "missing tools; install them with: apt-get install -y $(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')"
 fi
@@ -121,6 +122,8 @@ install -m755 "$X/usr/bin/dropbearkey" "$X/usr/bin/dbclient" "$R/usr/bin/"
 install -m755 "$X/usr/bin/dropbearconvert" "$R/usr/bin/"
 install -m4755 "$X/usr/bin/sudo" "$R/usr/bin/sudo"
 install -m755 /sbin/resize2fs "$R/usr/sbin/resize2fs"      # e2fsprogs: grows the root fs
+# iproute2's tc (busybox's cannot set netem): tbctl impair sets delay, loss and rate in the guest
+install -m755 "$(command -v tc)" "$R/usr/sbin/tc"; ln -sf /usr/sbin/tc "$R/sbin/tc"; ln -sf /usr/sbin/tc "$R/usr/bin/tc"
 cp -a "$X"/usr/libexec/sudo/{sudoers.so,libsudo_util.so*} "$R/usr/libexec/sudo/"
 for m in pam_permit.so pam_deny.so pam_unix.so pam_env.so; do
   cp "$X/lib/x86_64-linux-gnu/security/$m" "$R/lib/x86_64-linux-gnu/security/" 2>/dev/null ||
@@ -128,7 +131,7 @@ for m in pam_permit.so pam_deny.so pam_unix.so pam_env.so; do
 done
 # shared libraries: resolved with ldd against the host's libc and the extracted packages
 LIBPATH=$X/usr/lib/x86_64-linux-gnu:$X/lib/x86_64-linux-gnu:$X/usr/libexec/sudo
-for b in "$R"/usr/sbin/{dropbear,resize2fs} "$R"/usr/bin/{dropbearkey,dbclient,dropbearconvert,sudo} \
+for b in "$R"/usr/sbin/{dropbear,resize2fs,tc} "$R"/usr/bin/{dropbearkey,dbclient,dropbearconvert,sudo} \
          "$R"/usr/libexec/sudo/*.so* "$R"/lib/x86_64-linux-gnu/security/*.so; do
   LD_LIBRARY_PATH=$LIBPATH ldd "$b" | awk '/not found/{print "MISSING " $1} /=>/ && $3 ~ /^\//{print $3} /^[ \t]*\/lib64\//{print $1}'
 done | sort -u > "$W/libs"
@@ -236,6 +239,9 @@ addextra() {
   echo "${f#/lib/modules/$KVER/}" >> "$MD/modules.order"
 }
 for m in ahci vfat nls_cp437 nls_ascii nls_utf8 virtio_scsi virtio_console bridge 8021q tun dummy veth; do addextra "$m"; done
+# tbctl impair (docs/conditions.md): netem per direction, ifb + mirred for received traffic,
+# prio + u32 to impair only the traffic towards some destinations
+for m in sch_netem sch_prio sch_ingress ifb act_mirred cls_u32; do addextra "$m"; done
 cp /lib/modules/$KVER/modules.builtin /lib/modules/$KVER/modules.builtin.modinfo "$MD/" 2>/dev/null || true
 depmod -b "$R" "$KVER"
 (cd "$I" && find . | cpio -o -H newc 2>/dev/null | gzip -9) > "$W/initrd.gz"

@@ -27,6 +27,9 @@ PKGS=(
   # tests with the tools users use: packet captures, a terminal for `console`, Prometheus,
   # a headless browser for the dashboard; benches against OpenSSH loops and Ansible
   tcpdump tmux prometheus chromium ansible-core hyperfine
+  # the tests' Python tools live in a venv of Debian's python3 (scripts/install-pytools.sh);
+  # curl drives the HTTP API in tests
+  python3-venv python3-pip curl
 )
 
 if [ "${1:-}" = --list ]; then printf '%s\n' "${PKGS[@]}"; exit 0; fi

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Make this machine ready for tbctl's tests, idempotently, as root, without systemd.
-#   up       install missing Debian packages (scripts/install-deps.sh), start virtlogd and
+#   up       install missing Debian packages (scripts/install-deps.sh) and the tests' Python
+#            tools (scripts/install-pytools.sh), start virtlogd and
 #            libvirtd (when their sockets do not answer) and Open vSwitch (when ovs-vsctl
 #            does not answer), wait until `virsh -c qemu:///system uri` and `ovs-vsctl show`
 #            answer, then build the demo image (images/build-demo-image.sh; cheap when up to date)
@@ -102,6 +103,7 @@ up)
   for a in "$@"; do case $a in --no-install) install=0;; --no-image) image=0;; *) die "unknown option $a";; esac; done
   t0=$(date +%s)
   [ $install = 1 ] && { "$ROOT/scripts/install-deps.sh" || die "install-deps.sh failed"; }
+  [ $install = 1 ] && { "$ROOT/scripts/install-pytools.sh" || die "install-pytools.sh failed"; }
   mkdir -p /run/libvirt /run/openvswitch /var/log/openvswitch
   start_libvirt
   start_ovs

@@ -1,3 +1,4 @@
+import Conditions
 import Core
 import Foundation
 import Hosts
@@ -15,13 +16,7 @@ extension Provisioner {
         let retiring = try await retireHosts()
         var hosts = await HostSet.connect(state, via: connector)
         hosts.failures.merge(retiring) { a, _ in a }
-        do {
-            try await teardown(hosts, purge: purge)
-            await hosts.closeAll()
-        } catch {
-            await hosts.closeAll()
-            throw error
-        }
+        try await hosts.closing { try await teardown($0, purge: purge) }
     }
 
     private func teardown(_ hosts: HostSet, purge: Bool) async throws {
@@ -39,6 +34,9 @@ extension Provisioner {
         // Snapshots live in the guests' disks: those of the hosts cleaned out are gone.
         let cleaned = Set(hosts.connections.keys).subtracting(failures.map(\.action.host))
         try SnapshotStore(workspace).forget(guests: Set(state.guests.filter { cleaned.contains($0.host) }.map(\.name)))
+        // The conditions went with the guests and bridges; once every host is clean, so does
+        // their record (a host left over keeps it, for the next `down`).
+        if failures.isEmpty && hosts.failures.isEmpty { try ConditionsRecord.remove(workspace) }
         try Self.report(failures: failures, unreachable: hosts.failures, what: "down")
         progress.line("testbed \(state.project) is down\(purge ? " (images purged)" : "; base and golden images kept (use --purge to remove them)")")
     }

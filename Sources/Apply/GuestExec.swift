@@ -46,9 +46,9 @@ public struct GuestExec: Sendable {
     /// arrives, on an SSH I/O thread: keep it short. Outcomes come back in the order of `guests`.
     public func run(_ command: String, on guests: [Guest],
                     output: @escaping @Sendable (Guest, StdStream, [UInt8]) -> Void) async -> [Outcome] {
-        let hosts = await HostSet.connect(state, via: connector, only: Set(guests.map(\.host)))
-        let outcomes = await concurrentResults(guests, limit: parallel) { await run(command, on: $0, hosts: hosts, output: output) }
-        await hosts.closeAll()
+        let outcomes = await HostSet.connect(state, via: connector, only: Set(guests.map(\.host))).closing { hosts in
+            await concurrentResults(guests, limit: parallel) { await run(command, on: $0, hosts: hosts, output: output) }
+        }
         return outcomes.compactMap { try? $0.get() }   // `run` reports failures in its Outcome: never a failure here
     }
 
@@ -56,9 +56,7 @@ public struct GuestExec: Sendable {
              output: @escaping @Sendable (Guest, StdStream, [UInt8]) -> Void) async -> Outcome {
         let began = ContinuousClock.now
         func outcome(_ status: Int32?, _ error: TBError?) -> Outcome {
-            let d = ContinuousClock.now - began
-            return Outcome(guest: guest.name, status: status, error: error,
-                           seconds: Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
+            Outcome(guest: guest.name, status: status, error: error, seconds: (ContinuousClock.now - began).seconds)
         }
         guard let host = hosts[guest.host] else {
             let why = hosts.failures[guest.host] ?? TBError(.internalError, "host \(guest.host) is not connected")
@@ -72,11 +70,11 @@ public struct GuestExec: Sendable {
             return outcome(nil, error.asTBError(.ssh, "cannot reach guest \(guest.name)"))
         }
         do {
-            let result = try await session.exec(GuestCommand.wrap(guest, command)) { stream, chunk in output(guest, stream, chunk) }
-            await session.close()
+            let result = try await session.closing { s in
+                try await s.exec(GuestCommand.wrap(guest, command)) { stream, chunk in output(guest, stream, chunk) }
+            }
             return outcome(result.status, nil)
         } catch {
-            await session.close()
             return outcome(nil, error.asTBError(.ssh, "the command did not finish").about("guest \(guest.name)"))
         }
     }

@@ -45,7 +45,7 @@ public enum GuestSelection {
         let names = state.userGuests.map(\.name)
         var message = "no guest `\(name)` in \(testbed)"
         if let s = state.service(named: name) {
-            message += "; `\(name)` is a service of \(s.clones.count) guest\(s.clones.count == 1 ? "" : "s") ("
+            message += "; `\(name)` is a service of \(plural(s.clones.count, "guest")) ("
                 + s.clones.joined(separator: ", ") + "): use --service \(name), or name one of them"
         } else if let g = state.guest(named: name), g.role.kind == .golden {
             message += "; `\(name)` builds the golden image of service \(g.role.service ?? "?") and is not a guest to log in to"

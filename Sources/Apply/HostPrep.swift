@@ -1,4 +1,5 @@
 import Core
+import Foundation
 import Hosts
 import OVSModel
 import Plan
@@ -8,7 +9,7 @@ extension Executor {
     /// The project's dir pool: defined, built (its folder made), started, autostarted.
     func createPool(_ host: any HostConnection) async throws {
         let spec = host.spec
-        let parent = String(spec.poolPath[..<spec.poolPath.lastIndex(of: "/")!])
+        let parent = (spec.poolPath as NSString).deletingLastPathComponent
         try await host.runner.check(["mkdir", "-p", "-m", "0711", parent])
         var pool = try await host.libvirt.storagePool(named: spec.pool)
         if pool == nil { pool = try await host.libvirt.defineStoragePool(name: spec.pool, path: spec.poolPath) }

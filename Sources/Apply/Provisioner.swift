@@ -1,3 +1,4 @@
+import Conditions
 import Core
 import Foundation
 import Hosts
@@ -59,6 +60,9 @@ public struct Provisioner: Sendable {
         var out = (state.retiredHosts ?? []).map {
             "host \($0.name) is no longer in the compose file: `up` removes everything of the project from it (images too), then forgets it"
         }
+        if let c = try? ConditionsRecord.load(workspace).desired, !c.isEmpty {
+            out.append("\(c.lines.count) network condition\(c.lines.count == 1 ? " is" : "s are") recorded (`tbctl status` lists them): `up` puts them back where they are missing")
+        }
         out += planner.stoppedPools.map {
             "the storage pool of host \($0) is stopped, so its disks cannot be seen: `up` starts it, then plans that host's images, disks and guests"
         }
@@ -96,17 +100,29 @@ public struct Provisioner: Sendable {
     /// lock, taken before it compiled the state (`up`, `scale`).
     public func upLocked() async throws {
         let retiring = try await retireHosts()
-        progress.stage("checking \(state.hosts.count) host\(state.hosts.count == 1 ? "" : "s")")
+        progress.stage("checking \(plural(state.hosts.count, "host"))")
         var (hosts, inventories, unreachable) = await survey()
         unreachable.merge(retiring) { a, _ in a }
         await startStoppedPools(hosts, &inventories, &unreachable)
-        do {
-            try await apply(hosts, inventories, unreachable)
-            await hosts.closeAll()
-        } catch {
-            await hosts.closeAll()
-            throw error
+        try await hosts.closing { [inventories, unreachable] hosts in
+            var failed: (any Error)?
+            do { try await apply(hosts, inventories, unreachable) } catch { failed = error }
+            // Conditions go back where a restart (of a guest, of ovs-vswitchd) lost them, also
+            // after a partly failed `up`: on what did come up.
+            try await keepConditions(hosts)
+            if let failed { throw failed }
         }
+    }
+
+    /// `up` keeps the testbed's network conditions (docs/conditions.md): re-applied where
+    /// missing, dropped (with a note) where their guest or network is gone.
+    func keepConditions(_ hosts: HostSet) async throws {
+        let outcome = try await NetworkConditions(state: state, workspace: workspace, connector: connector).reapply(.everything, using: hosts)
+        for n in outcome.notes { progress.line("note: network conditions: " + n) }
+        for c in outcome.changes { progress.line("network conditions: " + c) }
+        guard !outcome.failures.isEmpty else { return }
+        throw TBError(.command, "network conditions could not all be put back (they stay recorded; `tbctl up` retries):\n"
+                      + outcome.failures.map { "- " + $0.description }.joined(separator: "\n"))
     }
 
     private func apply(_ hosts: HostSet, _ inventories: [String: Inventory], _ unreachable: [String: TBError]) async throws {
@@ -121,7 +137,7 @@ public struct Provisioner: Sendable {
         let context = try ApplyContext(state: state, workspace: workspace, hosts: hosts, progress: progress)
         let failures = try await StageRunner(context: context).run(stages)
         try Self.report(failures: failures, unreachable: unreachable, what: "up")
-        progress.line("testbed \(state.project) is up: \(state.userGuests.count) guest\(state.userGuests.count == 1 ? "" : "s") on \(state.hosts.count) host\(state.hosts.count == 1 ? "" : "s")")
+        progress.line("testbed \(state.project) is up: \(plural(state.userGuests.count, "guest")) on \(plural(state.hosts.count, "host"))")
     }
 
     static func report(failures: [Failure], unreachable: [String: TBError], what: String) throws {
@@ -129,6 +145,7 @@ public struct Provisioner: Sendable {
         var lines = unreachable.sorted { $0.key < $1.key }.map { "- \($0.value.description)" }
         lines += failures.map { "- \($0.error.description)" }
         let n = failures.count + unreachable.count
-        throw TBError(.command, "`\(what)` did not finish: \(n) problem\(n == 1 ? "" : "s") (what succeeded stays; run `tbctl \(what)` again once fixed):\n" + lines.joined(separator: "\n"))
+        throw TBError(.command, "`\(what)` did not finish: \(plural(n, "problem")) (what succeeded stays; run `tbctl \(what)` again once fixed):\n"
+                      + lines.joined(separator: "\n"))
     }
 }

@@ -14,19 +14,14 @@ extension Provisioner {
         guard let retired = state.retiredHosts, !retired.isEmpty else { return [:] }
         let hosts = await HostSet.connect(retired, via: connector)
         let connections = hosts.connections.sorted { $0.key < $1.key }
-        let results: [Result<Void, any Error>]
-        do {
+        let results = try await hosts.closing { hosts in
             let context = try ApplyContext(state: state, workspace: workspace, hosts: hosts, progress: progress)
-            results = await concurrentResults(connections) { name, host in
+            return await concurrentResults(connections) { name, host in
                 try await progress.task("remove project \(state.project) from host \(name), which left the compose file") {
                     try await HostTeardown(context: context, host: host).run(purge: true)
                 }
             }
-        } catch {
-            await hosts.closeAll()
-            throw error
         }
-        await hosts.closeAll()
         let why = "(removed from the compose file; what the project has there stays until this works)"
         var failures = hosts.failures.mapValues { $0.about(why) }
         var cleaned = Set<String>()

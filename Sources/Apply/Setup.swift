@@ -5,8 +5,7 @@ import TestbedState
 
 extension Executor {
     func waitReady(_ guest: Guest) async throws {
-        let session = try await context.host(guest.host).guestSession(guest, user: context.state.user, keyFile: context.workspace.keyFile)
-        await session.close()
+        try await context.host(guest.host).guestSession(guest, user: context.state.user, keyFile: context.workspace.keyFile).close()
     }
 
     /// Runs the guest's setup script once and records it (by digest) so the next `up` skips it.
@@ -26,13 +25,7 @@ extension Executor {
             throw TBError(.notFound, "setup script \(path) cannot be read")
         }
         let session = try await context.host(guest.host).guestSession(guest, user: context.state.user, keyFile: context.workspace.keyFile)
-        do {
-            try await runScript(guest, script: Array(bytes), name: (path as NSString).lastPathComponent, on: session)
-            await session.close()
-        } catch {
-            await session.close()
-            throw error
-        }
+        try await session.closing { try await runScript(guest, script: Array(bytes), name: (path as NSString).lastPathComponent, on: $0) }
     }
 
     private func runScript(_ guest: Guest, script bytes: [UInt8], name: String, on session: any GuestSession) async throws {

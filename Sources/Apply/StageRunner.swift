@@ -25,7 +25,7 @@ public struct StageRunner: Sendable {
             try Task.checkCancellation()
             let runnable = stage.actions.filter { !scope.skips($0) }
             guard !runnable.isEmpty else { continue }
-            context.progress.stage("\(stage.kind.rawValue) (\(runnable.count) action\(runnable.count == 1 ? "" : "s"))")
+            context.progress.stage("\(stage.kind.rawValue) (\(plural(runnable.count, "action")))")
             let stageFailures = stage.kind == .start ? await runStarts(runnable) : await runConcurrently(runnable)
             try Task.checkCancellation()
             for f in stageFailures {

@@ -5,9 +5,6 @@ import Vocabulary
 /// The libvirt domain XML of a guest. The recipe is the one measured to boot under TCG on the
 /// development machines (docs: shared/notes/test-environment.md); KVM hosts get the host CPU.
 public enum DomainXML {
-    /// Namespace of the metadata element by which the provisioner recognises tbctl's domains.
-    public static let namespace = "https://tbctl.dev/xmlns/guest/1"
-
     public static func render(guest: Guest, host: Host, state: TestbedState) -> String {
         var x = "<domain type='\(host.accel == .tcg ? "qemu" : "kvm")'>\n"
         x += "  <name>\(XMLEscape.text(guest.domain))</name>\n"
@@ -34,7 +31,7 @@ public enum DomainXML {
         attrs += " role='\(guest.role.kind.rawValue)'"
         if let service = guest.role.service { attrs += " service='\(XMLEscape.attribute(service))'" }
         if let index = guest.role.index { attrs += " index='\(index)'" }
-        return "  <metadata>\n    <tbctl:guest xmlns:tbctl='\(namespace)' \(attrs)/>\n  </metadata>\n"
+        return "  <metadata>\n    <tbctl:guest xmlns:tbctl='\(DomainMetadata.guestNamespace)' \(attrs)/>\n  </metadata>\n"
     }
 
     /// TCG cannot pass the host CPU through; qemu64 is the model measured to boot there.

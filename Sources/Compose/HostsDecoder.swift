@@ -33,9 +33,9 @@ enum HostsDecoder {
         }
         spec.uri = f["uri"].flatMap { uri($0, e.path.key("uri"), ctx: ctx) }
         spec.ssh = f["ssh"].flatMap { ssh($0, e.path.key("ssh"), ctx: ctx) }
-        // An absent key takes the documented default; a wrong word is an error (choice), never a default.
-        spec.accel = f["accel"].flatMap { Values.choice($0, e.path.key("accel"), Accel.self, ctx: ctx) } ?? .kvm
-        spec.datapath = f["datapath"].flatMap { Values.choice($0, e.path.key("datapath"), Datapath.self, ctx: ctx) } ?? .system
+        // Without the key the spec keeps the documented default (`defaults`); a wrong word is an error.
+        if let node = f["accel"], let accel = Values.choice(node, e.path.key("accel"), Accel.self, ctx: ctx) { spec.accel = accel }
+        if let node = f["datapath"], let dp = Values.choice(node, e.path.key("datapath"), Datapath.self, ctx: ctx) { spec.datapath = dp }
         spec.cpus = f["cpus"].flatMap { Values.int($0, e.path.key("cpus"), min: 1, ctx: ctx) }
         spec.memoryMiB = f["memory"].flatMap { Sizes.mebibytes($0, e.path.key("memory"), min: 1, ctx: ctx) }
         var draft = HostDraft(spec: spec, keyMark: e.keyMark, path: e.path, sshMark: f["ssh"]?.mark)

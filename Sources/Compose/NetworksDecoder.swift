@@ -22,7 +22,8 @@ enum NetworksDecoder {
             let path = e.path.key("gateway")
             draft.gateway = Addresses.ipv4(node, path, ctx: ctx).map { Located(value: $0, mark: node.mark, path: path) }
         }
-        draft.tunnel = f["tunnel"].flatMap { Values.choice($0, e.path.key("tunnel"), TunnelKind.self, ctx: ctx) } ?? .vxlan
+        // Without `tunnel:` the draft keeps the documented default; a wrong word is an error.
+        if let node = f["tunnel"], let kind = Values.choice(node, e.path.key("tunnel"), TunnelKind.self, ctx: ctx) { draft.tunnel = kind }
         checkGateway(draft, ctx: ctx)
         return draft
     }

@@ -142,6 +142,6 @@ public struct ComposeError: Error, Sendable, CustomStringConvertible {
     public init(_ diagnostics: [Diagnostic]) { self.diagnostics = diagnostics }
     public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
     public var asTBError: TBError {
-        TBError(.invalidInput, "\(diagnostics.count) error\(diagnostics.count == 1 ? "" : "s") in the compose file:\n" + description)
+        TBError(.invalidInput, "\(plural(diagnostics.count, "error")) in the compose file:\n" + description)
     }
 }

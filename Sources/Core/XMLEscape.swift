@@ -4,6 +4,31 @@ public enum XMLEscape {
     public static func text(_ s: String) -> String { escape(s, quote: false) }
     public static func attribute(_ s: String) -> String { escape(s, quote: true) }
 
+    /// The text back from its escaped form (the five predefined entities; character references
+    /// tbctl writes only for tabs and line breaks in attributes).
+    public static func unescape(_ s: String) -> String {
+        guard s.contains("&") else { return s }
+        var out = ""
+        var rest = s[...]
+        while let amp = rest.firstIndex(of: "&") {
+            out += rest[..<amp]
+            guard let semi = rest[amp...].firstIndex(of: ";") else { break }
+            let entity = rest[rest.index(after: amp)..<semi]
+            switch entity {
+            case "amp": out += "&"
+            case "lt": out += "<"
+            case "gt": out += ">"
+            case "apos": out += "'"
+            case "quot": out += "\""
+            default:
+                if entity.hasPrefix("#"), let n = UInt32(entity.dropFirst()), let u = Unicode.Scalar(n) { out.unicodeScalars.append(u) }
+                else { out += rest[amp...semi] }
+            }
+            rest = rest[rest.index(after: semi)...]
+        }
+        return out + rest
+    }
+
     private static func escape(_ s: String, quote: Bool) -> String {
         guard s.unicodeScalars.contains(where: needsWork) else { return s }
         var out = ""

@@ -27,6 +27,10 @@ public protocol HostConnection: AnyObject, Sendable {
     /// A session to a guest of this host, waiting while it boots. The guest must present
     /// exactly the host key tbctl generated for it.
     func guestSession(_ guest: Guest, user: String, keyFile: String, timeout: Duration) async throws -> any GuestSession
+    /// Runs a shell script on the host (`sh -s`), passing its output on chunk by chunk as it
+    /// comes (a packet capture): a subprocess on the master, an exec channel of the host's
+    /// session elsewhere. Never throws for a non-zero exit; the result's stdout is empty.
+    func stream(script: String, output: @escaping @Sendable (StdStream, [UInt8]) -> Void) async throws -> CommandResult
     /// Commands on the host itself, as a session (scenario jobs on `hosts:`): a remote host's
     /// own SSH session, closed with the host; nil on the master, where tbctl runs them itself.
     func hostSession() -> (any GuestSession)?

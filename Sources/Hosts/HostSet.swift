@@ -33,3 +33,17 @@ public struct HostSet: Sendable {
         for c in connections.values { await c.close() }
     }
 }
+
+extension HostSet {
+    /// Runs `body` with these connections, then closes them all, whether it threw or not.
+    public func closing<T>(after body: (HostSet) async throws -> T) async rethrows -> T {
+        try await withCleanup({ try await body(self) }, cleanup: closeAll)
+    }
+}
+
+extension GuestSession {
+    /// Runs `body` on this session, then closes it, whether `body` threw or not.
+    public func closing<T>(after body: (Self) async throws -> T) async rethrows -> T {
+        try await withCleanup({ try await body(self) }, cleanup: close)
+    }
+}

@@ -1,4 +1,5 @@
 import Core
+import Metrics
 import Plan
 import TestbedState
 import Vocabulary
@@ -24,6 +25,11 @@ public protocol Hypervisor: Sendable {
     func network(named name: String) async throws -> (any NetworkHandle)?
     /// Defines (does not start) the host's management NAT network with these DHCP entries.
     func defineManagementNetwork(_ management: Host.Management, dhcpHosts: [Inventory.DHCPHost]) async throws -> any NetworkHandle
+
+    /// Statistics of every domain (state, CPU, memory, vCPUs, NICs with their MAC, disks) in
+    /// one call that does not wait on a domain whose monitor is busy (libvirt's
+    /// virConnectGetAllDomainStats with NOWAIT).
+    func allDomainStats() async throws -> [DomainStats]
 }
 
 /// libvirt's domain states (virDomainState).
@@ -57,6 +63,12 @@ public protocol DomainHandle: Sendable {
     func snapshot(named name: String) async throws -> (any SnapshotHandle)?
     /// An internal snapshot: disk and, for a running or paused domain, memory.
     func createSnapshot(name: String, description: String) async throws -> any SnapshotHandle
+    /// The domain's XML as libvirt has it now: for a running domain the live one, with its
+    /// taps (`<target dev='vnetN'/>`) and NICs' link states.
+    func xml() async throws -> String
+    /// Changes a device of the running domain in place (a NIC's `<link state='down'/>`): `xml`
+    /// is the device as the domain has it, with only what changes changed.
+    func updateDevice(xml: String) async throws
 }
 
 extension DomainHandle {

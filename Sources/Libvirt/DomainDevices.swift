@@ -13,4 +13,10 @@ extension Domain {
     public func detachDevice(xml: String, _ impact: DomainModificationImpact = .current) async throws {
         try await run("cannot detach device") { virDomainDetachDeviceFlags($0, xml, impact.rawValue) }
     }
+
+    /// Changes a device in place, e.g. a NIC's `<link state='down'/>`: `xml` is the device as
+    /// the domain has it, with only what changes changed (libvirt refuses other changes).
+    public func updateDevice(xml: String, _ impact: DomainModificationImpact = .current) async throws {
+        try await run("cannot update device") { virDomainUpdateDeviceFlags($0, xml, impact.rawValue) }
+    }
 }

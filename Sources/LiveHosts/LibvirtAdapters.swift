@@ -10,7 +10,11 @@ import Vocabulary
 
 struct LiveHypervisor: Hypervisor {
     let connection: LibvirtConnection
-    init(_ connection: LibvirtConnection) { self.connection = connection }
+    /// The host's tap -> MAC map for `allDomainStats` (kept by LiveHost across calls).
+    let macs: InterfaceMACCache
+    init(_ connection: LibvirtConnection, macs: InterfaceMACCache = InterfaceMACCache()) {
+        self.connection = connection; self.macs = macs
+    }
 
     func domain(named name: String) async throws -> (any DomainHandle)? {
         try await connection.domain(named: name).map(LiveDomain.init)
@@ -77,6 +81,9 @@ struct LiveDomain: DomainHandle {
     func createSnapshot(name: String, description: String) async throws -> any SnapshotHandle {
         LiveSnapshot(try await domain.createSnapshot(xml: LibvirtXML.snapshot(name: name, description: description)))
     }
+
+    func xml() async throws -> String { try await domain.xml() }
+    func updateDevice(xml: String) async throws { try await domain.updateDevice(xml: xml, .live) }
 }
 
 struct LiveSnapshot: SnapshotHandle {

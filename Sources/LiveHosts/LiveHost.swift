@@ -19,13 +19,15 @@ public final class LiveHost: HostConnection {
     public let poolLock = AsyncMutex()
     /// More libvirt connections to the host, opened by `widen(for:)` (see Lanes.swift).
     let lanes = Locked(Lanes())
+    /// Tap -> MAC of running domains, for the statistics' NIC labels (read once per domain start).
+    let macs = InterfaceMACCache()
 
     init(spec: Host, libvirt: LibvirtConnection, runner: any CommandRunner, session: SSHSession?) {
         self.spec = spec; self.connection = libvirt; self.runner = runner; self.session = session
         self.ovs = OVSSwitch(runner: runner)
     }
 
-    public var libvirt: any Hypervisor { LiveHypervisor(connection) }
+    public var libvirt: any Hypervisor { LiveHypervisor(connection, macs: macs) }
 
     public func hostSession() -> (any GuestSession)? {
         session.map { LiveHostSession(inner: LiveGuestSession(session: $0)) }
@@ -49,6 +51,11 @@ public final class LiveHost: HostConnection {
         } catch {
             throw error.asTBError(.libvirt, "cannot reach host \(spec.name)").about("host \(spec.name)")
         }
+    }
+
+    public func stream(script: String, output: @escaping @Sendable (StdStream, [UInt8]) -> Void) async throws -> CommandResult {
+        if let session { return try await session.exec("sh -s", stdin: Array(script.utf8), output: output) }
+        return try await Subprocess.stream(["sh", "-s"], stdin: Array(script.utf8), output: output)
     }
 
     public func close() async {

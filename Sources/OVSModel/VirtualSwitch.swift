@@ -7,6 +7,12 @@ public protocol VirtualSwitch: Sendable {
     /// Runs `changes` as one transaction (removals first) and checks that every bridge and
     /// port it creates or re-configures works; what failed is removed again and reported.
     func apply(_ changes: [OVSChange]) async throws
+    /// The cookie of each OpenFlow flow on `bridge` whose cookie matches `match` (`0xV/0xM`,
+    /// as ovs-ofctl takes it); nil when the host has no such bridge.
+    func flowCookies(bridge: String, matching match: String) async throws -> [UInt64]?
+    /// Runs `ovs-ofctl add-flows` lines (`add …`, `delete …`) on `bridge` as one OpenFlow
+    /// bundle: all of them or none.
+    func applyFlows(bridge: String, _ lines: String) async throws
 }
 
 extension VirtualSwitch {

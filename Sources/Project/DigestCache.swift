@@ -4,19 +4,20 @@ import TestbedState
 import Workspace
 
 /// SHA-256 of local files, cached by (path, size, mtime) in `.testbed/digests.json`, so a
-/// recompile does not re-read a 400 MB image whose bytes did not change.
-final class DigestCache: Sendable {
+/// recompile does not re-read a 400 MB image whose bytes did not change. Without a workspace
+/// the cache lives in memory only (the bench times compiles with it).
+public final class DigestCache: Sendable {
     struct Entry: Codable, Equatable { var size: Int64; var mtime: Double; var sha256: String }
-    private let workspace: Workspace
+    private let workspace: Workspace?
     private let entries: Locked<[String: Entry]>
     private let dirty = Locked(false)
 
-    init(workspace: Workspace) {
+    public init(workspace: Workspace?) {
         self.workspace = workspace
-        self.entries = Locked((try? workspace.readJSON([String: Entry].self, "digests.json")) ?? [:])
+        self.entries = Locked((try? workspace?.readJSON([String: Entry].self, "digests.json")) ?? [:])
     }
 
-    func digest(_ path: String) throws -> String {
+    public func digest(_ path: String) throws -> String {
         let attrs: [FileAttributeKey: Any]
         do { attrs = try FileManager.default.attributesOfItem(atPath: path) } catch {
             throw TBError(.notFound, "cannot read \(path)", underlying: error)
@@ -31,13 +32,13 @@ final class DigestCache: Sendable {
     }
 
     func save() throws {
-        guard dirty.current else { return }
+        guard let workspace, dirty.current else { return }
         try workspace.writeJSON(entries.current, "digests.json")
     }
 }
 
 /// The first bytes of a file (image format detection).
-func fileHeader(_ path: String) -> [UInt8] {
+public func fileHeader(_ path: String) -> [UInt8] {
     guard let fh = FileHandle(forReadingAtPath: path) else { return [] }
     defer { try? fh.close() }
     return Array((try? fh.read(upToCount: 16)) ?? Data())

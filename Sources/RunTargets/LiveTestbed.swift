@@ -24,14 +24,14 @@ public struct LiveTestbed: TestbedOperations {
 
     public func snapshot(_ name: String, log: @escaping @Sendable (String) -> Void) async throws {
         let s = try await snapshots(log).create(name)
-        log(String(format: "snapshot %@ of %d guests taken in %.1fs", s.name, s.guests, s.seconds))
+        log(String(format: "snapshot %@ of %d guests taken in %.1fs", s.name, s.guests.count, s.seconds))
     }
 
     public func restore(_ name: String, log: @escaping @Sendable (String) -> Void) async throws {
         let r = try await snapshots(log).restore(name)
         // The guests are back in the past, and so is the TCP state of the sessions to them.
         await targets.dropGuestSessions()
-        log("restored \(name) (\(r.guests) guests)")
+        log("restored \(name) (\(r.guests.count) guests)")
     }
 
     /// Like `tbctl scale SERVICE=N`: the count is kept in .testbed/scale.json, the state

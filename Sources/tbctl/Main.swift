@@ -46,12 +46,14 @@ struct Tbctl: AsyncParsableCommand {
               tbctl ssh GUEST             log in to a guest
               tbctl snapshot create NAME  snapshot every guest (restore, list, delete)
               tbctl scale web=5           set a service's number of clones
+              tbctl impair web-0 --delay 100ms   network conditions: also link, partition, capture
               tbctl run scenario.yaml     run an experiment's stages of jobs (tbctl runs: its record)
               tbctl down                  remove guests and networks (images stay cached)
             """,
         subcommands: [GenerateArtefacts.self, Validate.self, Show.self, Plan.self, Up.self, Status.self,
-                      Exec.self, SSHCommand.self, SSHConfigCommand.self, SnapshotCommand.self, Scale.self,
-                      RunCommand.self, RunsCommand.self, Down.self])
+                      Exec.self, SSHCommand.self, SSHConfigCommand.self, SnapshotCommand.self, Scale.self, Down.self,
+                      Link.self, Impair.self, PartitionCommand.self, CaptureCommand.self, MetricsCommand.self, Serve.self,
+                      RunCommand.self, RunsCommand.self])
 }
 
 /// Options every command that reads a project takes.

@@ -1,5 +1,6 @@
 import Apply
 import ArgumentParser
+import Conditions
 import Plan
 import Project
 import TestbedState
@@ -16,6 +17,8 @@ struct Status: AsyncParsableCommand {
     struct Row: Encodable {
         var guest: String, host: String, state: String, management: String
         var networks: [String: String], service: String?, setup: String
+        /// Network conditions on this guest (`link`, `impair`, `partition`), as `status` prints them.
+        var conditions: [String]
     }
 
     func run() async throws {
@@ -26,12 +29,14 @@ struct Status: AsyncParsableCommand {
         let (hosts, inventories, unreachable) = await provisioner.survey()
         await hosts.closeAll()
         let record = try ApplyContext.loadRecord(project.workspace)
+        let conditions = try ConditionsRecord.load(project.workspace).desired
         let rows = state.userGuests.map { g -> Row in
             let s = unreachable[g.host] != nil ? "host unreachable"
                 : inventories[g.host]?.domains[g.domain]?.state.rawValue ?? "not created"
             return Row(guest: g.name, host: g.host, state: s, management: g.managementIP,
                        networks: Dictionary(uniqueKeysWithValues: g.nics.filter { !$0.isManagement }.map { ($0.network, $0.ip) }),
-                       service: g.role.service, setup: g.setup == nil ? "none" : (record.setup[g.name] != nil ? "done" : "pending"))
+                       service: g.role.service, setup: g.setup == nil ? "none" : (record.setup[g.name] != nil ? "done" : "pending"),
+                       conditions: conditions.lines(for: g, state))
         }
         if json { return try printJSON(rows) }
         var t = Table("GUEST", "HOST", "STATE", "MANAGEMENT", "NETWORKS", "SERVICE", "SETUP")
@@ -41,6 +46,10 @@ struct Status: AsyncParsableCommand {
                   r.service ?? "-", r.setup)
         }
         print(t.rendered)
+        if !conditions.isEmpty {
+            print("network conditions (tbctl link, impair, partition; `up` keeps them):")
+            for line in conditions.lines { print("  " + line) }
+        }
         for (h, e) in unreachable.sorted(by: { $0.key < $1.key }) { print("host \(h): \(e.message)") }
     }
 }

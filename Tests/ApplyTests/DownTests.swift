@@ -7,14 +7,8 @@ import TestSupport
 import Testing
 
 @Suite struct DownTests {
-    static func lab() throws -> Testbed {
-        try Testbed { lab, dir in
-            lab.guests = [Lab.guest("web", in: dir, replicas: 2, golden: true), Lab.guest("db", in: dir, setup: true)]
-        }
-    }
-
     @Test func downRemovesTheProjectAndKeepsTheImageCache() async throws {
-        let t = try Self.lab()
+        let t = try Testbed.webAndDB()
         defer { t.remove() }
         try await t.up()
         try await t.provisioner().down(purge: false)
@@ -30,7 +24,7 @@ import Testing
     /// Each part is tried even when another failed: a management network that cannot be
     /// removed does not keep the guests or the bridges; the error names what is left.
     @Test func everyPartIsAttempted() async throws {
-        let t = try Self.lab()
+        let t = try Testbed.webAndDB()
         defer { t.remove() }
         try await t.up()
         t.lab.inject(.failing("network.destroy", "network is busy"))
@@ -46,7 +40,7 @@ import Testing
     /// A domain that cannot be removed keeps its disk (it may still use it); the network and
     /// bridges go all the same.
     @Test func disksStayWhileTheirDomainCouldNotBeRemoved() async throws {
-        let t = try Self.lab()
+        let t = try Testbed.webAndDB()
         defer { t.remove() }
         try await t.up()
         t.lab.inject(.failing("domain.destroy", object: "lab-db", "domain is locked"))

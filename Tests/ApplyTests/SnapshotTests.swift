@@ -1,5 +1,6 @@
 import Apply
 import Core
+import Foundation
 import HostFakes
 import Hosts
 import TestbedState
@@ -9,9 +10,7 @@ import Testing
 /// `tbctl snapshot` through fake hosts.
 @Suite struct SnapshotTests {
     static func runningLab() async throws -> Testbed {
-        let t = try Testbed { lab, dir in
-            lab.guests = [Lab.guest("web", in: dir, replicas: 2, golden: true), Lab.guest("db", in: dir, setup: true)]
-        }
+        let t = try Testbed.webAndDB()
         try await t.up()
         return t
     }
@@ -26,8 +25,11 @@ import Testing
         let t = try await Self.runningLab()
         defer { t.remove() }
         let summary = try await t.snapshots().create("clean")
-        #expect(summary.guests == 3 && summary.kind == .testbed)
-        #expect(Set(summary.paused.keys) == ["web-0", "web-1", "db"])
+        #expect(summary.kind == .testbed && summary.hosts == ["main"])
+        #expect(summary.guests.map(\.guest) == ["db", "web-0", "web-1"])
+        #expect(summary.guests.allSatisfy { $0.state == .running && $0.snapshotSeconds != nil && $0.pausedSeconds != nil })
+        let json = try JSONEncoder().encode(summary)
+        #expect(try JSONDecoder().decode(CreateSummary.self, from: json) == summary)
         #expect(snapshotNames(t).values.allSatisfy { $0 == ["clean"] })
         #expect(t.lab.host("main").domains.values.allSatisfy { $0.state == .running })
         // Paused all, then snapshotted all, then resumed all.
@@ -41,7 +43,8 @@ import Testing
 
         t.lab.edit { $0.hosts["main"]?.domains["lab-db"]?.guestFiles["/root/after"] = Array("later".utf8) }
         let restored = try await t.snapshots().restore("clean")
-        #expect(restored.guests == 3)
+        #expect(restored.guests.map(\.guest) == ["db", "web-0", "web-1"])
+        #expect(restored.guests.allSatisfy { $0.state == .running && $0.revertSeconds != nil && $0.pausedSeconds != nil })
         #expect(t.domain("db")?.guestFiles["/root/after"] == nil)
         #expect(t.lab.host("main").domains.values.allSatisfy { $0.state == .running })
         let listing = try await t.snapshots().list()

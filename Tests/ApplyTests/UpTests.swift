@@ -9,15 +9,8 @@ import Testing
 
 /// `up` through fake hosts: what it makes, in which order, and what a second run does.
 @Suite struct UpTests {
-    /// One host: a service of two clones with a golden image, a single guest with a setup script.
-    static func oneHost() throws -> Testbed {
-        try Testbed { lab, dir in
-            lab.guests = [Lab.guest("web", in: dir, replicas: 2, golden: true), Lab.guest("db", in: dir, setup: true)]
-        }
-    }
-
     @Test func upMakesTheHostMatchTheStateAndASecondUpChangesNothing() async throws {
-        let t = try Self.oneHost()
+        let t = try Testbed.webAndDB()
         defer { t.remove() }
         try await t.up()
         let main = t.lab.host("main")
@@ -46,7 +39,7 @@ import Testing
     /// needs: pool before volumes, networks before starts, golden image before its clones,
     /// definitions before starts, starts before setup.
     @Test func stagesRunInOrder() async throws {
-        let t = try Self.oneHost()
+        let t = try Testbed.webAndDB()
         defer { t.remove() }
         try await t.up()
         #expect(t.stagesRun == ["hosts", "networks", "images", "golden images", "disks", "definitions", "start", "setup"])

@@ -1,4 +1,6 @@
+import Core
 import Foundation
+import TestbedState
 
 /// The few things the fake reads from a domain's XML, as libvirt would: name, uuid, the
 /// metadata elements by namespace, and the disk files, networks and bridges it needs to start.
@@ -30,7 +32,7 @@ enum DomainXMLReading {
         while let d = rest.range(of: "<disk "), let end = rest[d.upperBound...].range(of: "</disk>") {
             let disk = rest[d.lowerBound..<end.upperBound]
             if let src = disk.range(of: "<source file='"), let q = disk[src.upperBound...].firstIndex(of: "'") {
-                out.append((unescape(String(disk[src.upperBound..<q])), disk.contains("device='disk'")))
+                out.append((XMLEscape.unescape(String(disk[src.upperBound..<q])), disk.contains("device='disk'")))
             }
             rest = rest[end.upperBound...]
         }
@@ -39,11 +41,47 @@ enum DomainXMLReading {
 
     /// Values of `<source network='…'/>` or `<source bridge='…'/>`.
     static func sources(_ kind: String, in xml: String) -> [String] {
+        xml.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { $0.hasPrefix("<source \(kind)=") }
+            .compactMap { DomainMetadata.attribute(kind, in: $0) }
+    }
+
+    /// The value of attribute `name` of the first `<tag …>` element (either quote).
+    static func attribute(_ name: String, ofFirst tag: String, in xml: String) -> String? {
+        guard let open = xml.range(of: "<\(tag) "), let close = xml[open.upperBound...].firstIndex(of: ">") else { return nil }
+        let elem = String(xml[open.lowerBound...close])
+        guard let r = elem.range(of: " \(name)=") else { return nil }
+        let quote = elem[r.upperBound]
+        let start = elem.index(after: r.upperBound)
+        guard let end = elem[start...].firstIndex(of: quote) else { return nil }
+        return String(elem[start..<end])
+    }
+
+    /// A running domain's XML as libvirt shows it: each `<interface>` gets a tap
+    /// (`vnet0`, `vnet1`, …) and, when its MAC is in `linksDown`, `<link state='down'/>`.
+    static func live(_ xml: String, linksDown: Set<String>) -> String {
+        var out = ""
+        var rest = xml[...]
+        var tap = 0
+        while let open = rest.range(of: "<interface "), let close = rest[open.upperBound...].range(of: "</interface>") {
+            out += rest[..<open.lowerBound]
+            var nic = String(rest[open.lowerBound..<close.lowerBound])
+            let mac = attribute("address", ofFirst: "mac", in: nic)?.lowercased() ?? ""
+            nic += "<target dev='vnet\(tap)'/>" + (linksDown.contains(mac) ? "<link state='down'/>" : "")
+            out += nic + "</interface>"
+            tap += 1
+            rest = rest[close.upperBound...]
+        }
+        return out + rest
+    }
+
+    /// Values of `<mac address='…'/>`, in the order of the domain's interfaces.
+    static func macs(in xml: String) -> [String] {
         var out: [String] = []
         var rest = xml[...]
-        while let r = rest.range(of: "<source \(kind)='"), let q = rest[r.upperBound...].firstIndex(of: "'") {
-            out.append(unescape(String(rest[r.upperBound..<q])))
-            rest = rest[q...]
+        while let r = rest.range(of: "<mac address="), let end = rest[r.upperBound...].firstIndex(of: ">") {
+            if let mac = attribute(prefix: "<mac address", in: String(rest[r.lowerBound..<end])) { out.append(mac) }
+            rest = rest[end...]
         }
         return out
     }
@@ -54,11 +92,5 @@ enum DomainXMLReading {
         let start = elem.index(eq, offsetBy: 2)
         guard let end = elem[start...].firstIndex(of: quote) else { return nil }
         return String(elem[start..<end])
-    }
-
-    private static func unescape(_ s: String) -> String {
-        s.replacingOccurrences(of: "&apos;", with: "'").replacingOccurrences(of: "&quot;", with: "\"")
-            .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
-            .replacingOccurrences(of: "&amp;", with: "&")
     }
 }

@@ -38,6 +38,13 @@ public final class FakeHost: HostConnection {
         return FakeGuestSession(lab: lab, host: spec.name, guest: guest.name, domain: guest.domain)
     }
 
+    /// Records the script; a capture on a fake host captures nothing (exit 0, no output).
+    public func stream(script: String, output: @escaping @Sendable (StdStream, [UInt8]) -> Void) async throws -> CommandResult {
+        try await lab.call(spec.name, "host.stream", String(script.prefix(40)))
+        lab.with(spec.name) { $0.streamed.append(script) }
+        return CommandResult(status: 0, stdout: "", stderr: "")
+    }
+
     public func close() async { lab.with(spec.name) { $0.closed += 1 } }
 }
 

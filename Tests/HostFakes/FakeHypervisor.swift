@@ -1,5 +1,6 @@
 import Core
 import Hosts
+import Metrics
 import Plan
 import TestbedState
 
@@ -52,6 +53,25 @@ struct FakeHypervisor: Hypervisor {
         if now == state || (now == nil && state == .shutoff) { return }
         guard now != nil else { throw TBError(.notFound, "no such domain", object: "domain \(name)") }
         throw TBError(.timeout, "domain did not reach state \(state.rawValue) within \(timeout)", object: "domain \(name)")
+    }
+
+    /// Every domain with its state; a running one has a NIC per `<mac>` of its XML (taps
+    /// `vnet0`...) and the counters the test put in `World.stats`, else none.
+    func allDomainStats() async throws -> [DomainStats] {
+        try await lab.call(host, "domain.stats", "")
+        let (domains, counters) = lab.with(host) { h in (h.domains.values.sorted { $0.name < $1.name }, h.stats) }
+        return domains.map { d in
+            guard d.isActive else { return DomainStats(domain: d.name, state: d.state.libvirtNumber) }
+            var s = DomainStats(domain: d.name, numbers: counters[d.name] ?? [:], strings: [:])
+            s.state = d.state.libvirtNumber
+            s.nics = DomainXMLReading.macs(in: d.xml).enumerated().map { i, mac in
+                var nic = DomainStats.NIC(index: i, device: "vnet\(i)")
+                nic.mac = mac
+                nic.rxBytes = counters[d.name]?["net.\(i).rx.bytes"]; nic.txBytes = counters[d.name]?["net.\(i).tx.bytes"]
+                return nic
+            }
+            return s
+        }
     }
 
     func storagePool(named name: String) async throws -> (any PoolHandle)? {
@@ -215,6 +235,22 @@ struct FakeDomain: DomainHandle {
         return snapshotHandle(snap)
     }
 
+    /// The defined XML, for a running domain with a tap per NIC and its live link states.
+    func xml() async throws -> String {
+        try await on("xml") { d, _ in d.isActive ? DomainXMLReading.live(d.xml, linksDown: d.linksDown) : d.xml }
+    }
+
+    /// Only a NIC's link state can change, as with libvirt's live update of an interface.
+    func updateDevice(xml: String) async throws {
+        try await on("updateDevice") { d, _ in
+            guard d.isActive else { throw TBError(.libvirt, "Requested operation is not valid: domain is not running") }
+            guard let mac = DomainXMLReading.attribute("address", ofFirst: "mac", in: xml)?.lowercased() else {
+                throw TBError(.libvirt, "unsupported configuration: device update of anything but an interface")
+            }
+            if xml.contains("state='down'") || xml.contains("state=\"down\"") { d.linksDown.insert(mac) } else { d.linksDown.remove(mac) }
+        }
+    }
+
     private func snapshotHandle(_ snap: String) -> any SnapshotHandle {
         FakeSnapshot(lab: lab, host: host, domain: name, name: snap)
     }
@@ -222,6 +258,7 @@ struct FakeDomain: DomainHandle {
     private func stop(_ d: inout DomainRecord) {
         d.state = .shutoff
         d.live = [:]
+        d.linksDown = []
     }
 
     private func removeIfGoneTransient() throws {
@@ -263,6 +300,22 @@ struct FakeSnapshot: SnapshotHandle {
                 for (p, _) in DomainXMLReading.diskFiles(in: d.xml) { h.files[p]?.snapshots[name] = nil }
             }
             h.domains[domain] = d
+        }
+    }
+}
+
+extension DomainState {
+    /// virDomainState's number, as the bulk statistics call reports it.
+    var libvirtNumber: Int {
+        switch self {
+        case .nostate: 0
+        case .running: 1
+        case .blocked: 2
+        case .paused: 3
+        case .shutdown: 4
+        case .shutoff: 5
+        case .crashed: 6
+        case .pmsuspended: 7
         }
     }
 }

@@ -12,6 +12,46 @@ struct FakeSwitch: VirtualSwitch {
         return lab.with(host) { $0.bridges.values.filter { $0.externalIDs[OVSKeys.project] == project }.sorted { $0.name < $1.name } }
     }
 
+    func flowCookies(bridge: String, matching match: String) async throws -> [UInt64]? {
+        try await lab.call(host, "ovs.dumpFlows", bridge)
+        let (value, mask) = Self.cookieMatch(match)
+        return lab.with(host) { h -> [UInt64]? in
+            guard h.bridges[bridge] != nil else { return nil }
+            return (h.flows[bridge] ?? []).compactMap(Self.cookie).filter { $0 & mask == value & mask }
+        }
+    }
+
+    /// `delete cookie=V/M` removes the matching flows, `add …` adds one; all or nothing.
+    func applyFlows(bridge: String, _ lines: String) async throws {
+        try await lab.call(host, "ovs.addFlows", bridge)
+        try lab.with(host) { h in
+            guard var flows = h.flows[bridge] ?? (h.bridges[bridge] != nil ? [] : nil) else {
+                throw TBError(.ovs, "ovs-ofctl: \(bridge) is not a bridge or a socket")
+            }
+            for line in lines.split(separator: "\n") {
+                if line.hasPrefix("delete cookie=") {
+                    let (value, mask) = Self.cookieMatch(String(line.dropFirst("delete cookie=".count)))
+                    flows.removeAll { (Self.cookie($0) ?? 0) & mask == value & mask }
+                } else if line.hasPrefix("add ") {
+                    flows.append(String(line.dropFirst(4)))
+                } else {
+                    throw TBError(.ovs, "ovs-ofctl: unknown flow command: \(line)")
+                }
+            }
+            h.flows[bridge] = flows
+        }
+    }
+
+    static func cookie(_ flow: String) -> UInt64? {
+        guard let r = flow.range(of: "cookie=0x") else { return nil }
+        return UInt64(flow[r.upperBound...].prefix { $0.isHexDigit }, radix: 16)
+    }
+
+    static func cookieMatch(_ text: String) -> (UInt64, UInt64) {
+        let parts = text.split(separator: "/").map { UInt64($0.replacingOccurrences(of: "0x", with: ""), radix: 16) ?? 0 }
+        return (parts.first ?? 0, parts.count > 1 ? parts[1] : UInt64.max)
+    }
+
     func apply(_ changes: [OVSChange]) async throws {
         guard !changes.isEmpty else { return }
         try await lab.call(host, "ovs.apply", changes.map(\.description).joined(separator: "; "))

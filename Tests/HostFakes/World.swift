@@ -39,9 +39,16 @@ public struct HostWorld: Sendable {
     public var files: [String: VolumeFile] = [:]
     public var dirs: Set<String> = []
     public var bridges: [String: BridgeInfo] = [:]
+    /// OpenFlow flows per bridge, as `ovs-ofctl add-flows` lines (`cookie=0x…,…`).
+    public var flows: [String: [String]] = [:]
+    /// Scripts run with `stream(script:)` (captures), in order.
+    public var streamed: [String] = []
     /// The largest `widen(for:)` asked of the host, and the connections it then had.
     public var widenedFor = 0
     public var closed = 0
+    /// libvirt's statistics parameters a running domain reports (`cpu.time`, `net.0.rx.bytes`),
+    /// by domain name; a test sets them.
+    public var stats: [String: [String: Double]] = [:]
     public init() {}
 }
 
@@ -61,6 +68,8 @@ public struct DomainRecord: Sendable {
     public var guestFiles: [String: [UInt8]] = [:]
     /// Commands run in the guest, in order.
     public var execs: [String] = []
+    /// MACs (lowercase) of the running domain's NICs whose link is down.
+    public var linksDown: Set<String> = []
     /// The guest ignores ACPI shutdown requests.
     public var ignoresACPI = false
     public var isActive: Bool { state != .shutoff }

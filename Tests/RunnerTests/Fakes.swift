@@ -10,6 +10,9 @@ enum Behaviour: Sendable {
     case exit(Int32, output: String = "", after: Duration = .zero)
     /// Prints `output` (after `after`), then runs until killed (exit 143) or cancelled.
     case untilKilled(output: String = "", after: Duration = .zero)
+    /// Exits once `condition` holds (checked every 10 ms): an order between fake commands
+    /// that no machine load can change.
+    case when(@Sendable () -> Bool, then: Int32)
 }
 
 /// One command the fake ran.
@@ -97,6 +100,9 @@ final class FakeTargets: TargetAccess, @unchecked Sendable {
         case .exit(let status, let text, let after):
             if after > .zero { try await Task.sleep(for: after) }
             if !text.isEmpty { output(.stdout, Array(text.utf8)) }
+            return status
+        case .when(let condition, let status):
+            while !condition() { try await Task.sleep(for: .milliseconds(10)) }
             return status
         case .untilKilled(let text, let after):
             if after > .zero { try await Task.sleep(for: after) }

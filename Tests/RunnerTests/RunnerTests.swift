@@ -252,7 +252,7 @@ func overlap(_ calls: [Call]) -> Int {
           - service: web
             jobs:
               - {name: server, run: 'server {{ guest.name }}', background: true, metrics: {port: 'listening on ([0-9]+)'}}
-              - wait: {log: 'listening on', job: server, timeout: 5s}
+              - wait: {log: 'listening on', job: server, timeout: 60s}
           - guests: [a]
             jobs: [{run: client}]
         """)
@@ -265,10 +265,11 @@ func overlap(_ calls: [Call]) -> Int {
     }
 
     @Test func aBackgroundJobThatFailsStopsTheRunBeforeTheNextStage() async throws {
+        let crashed = Locked(false)
         let h = Harness { _, cmd in
             switch cmd {
-            case "daemon": return .exit(2, output: "crash\n", after: .milliseconds(20))
-            case "work": return .exit(0, after: .milliseconds(200))
+            case "daemon": crashed.withLock { $0 = true }; return .exit(2, output: "crash\n")
+            case "work": return .when({ crashed.current }, then: 0)
             default: return .exit(0)
             }
         }
@@ -291,7 +292,7 @@ func overlap(_ calls: [Call]) -> Int {
         stages:
           - guests: [a]
             jobs:
-              - wait: {port: 8080, interval: 10ms, timeout: 5s}
+              - wait: {port: 8080, interval: 10ms, timeout: 60s}
               - {name: q, run: quiet, background: true}
               - wait: {log: ready, job: q, timeout: 200ms}
         """)
@@ -303,7 +304,7 @@ func overlap(_ calls: [Call]) -> Int {
     @Test func waitForACommand() async throws {
         let tries = Locked(0)
         let h = Harness { _, _ in tries.withLock { $0 += 1; return $0 } < 3 ? .exit(1) : .exit(0) }
-        let (out, _) = try await h.run("stages:\n  - guests: [a]\n    jobs: [{wait: {command: 'test -e /ready', interval: 10ms, timeout: 5s}}]\n")
+        let (out, _) = try await h.run("stages:\n  - guests: [a]\n    jobs: [{wait: {command: 'test -e /ready', interval: 10ms, timeout: 60s}}]\n")
         #expect(out.status == .passed && tries.current == 3)
     }
 }

@@ -126,7 +126,7 @@ public enum SnapshotPlan {
             tail = "deleting the snapshots already taken failed on \(kept.joined(separator: ", ")): `tbctl snapshot delete \(name)` cannot see them; remove them with virsh snapshot-delete"
             for g in kept { lines.append("- rollback on guest \(g): \(indent(rollbackErrors[g]!))") }
         }
-        let what = failed.isEmpty ? "was interrupted" : "failed on \(failed.count) of \(runs.count) guest\(runs.count == 1 ? "" : "s")"
+        let what = failed.isEmpty ? "was interrupted" : "failed on \(failed.count) of \(plural(runs.count, "guest"))"
         return TBError(.libvirt, "snapshot \(name) \(what); it was not kept: \(tail); every paused guest was resumed:\n"
                        + lines.joined(separator: "\n"))
     }
@@ -158,7 +158,7 @@ public enum SnapshotPlan {
     }
 
     static func list(_ names: [String], _ noun: String) -> String {
-        "\(noun)\(names.count == 1 ? "" : "s") \(names.joined(separator: ", "))"
+        "\(pluralNoun(names.count, noun)) \(names.joined(separator: ", "))"
     }
 }
 

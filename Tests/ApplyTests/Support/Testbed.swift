@@ -86,6 +86,13 @@ struct Testbed {
     }
 
     func remove() { try? FileManager.default.removeItem(atPath: dir) }
+
+    /// One host: web, a service of two clones with a golden image; db, a guest with a setup script.
+    static func webAndDB() throws -> Testbed {
+        try Testbed { lab, dir in
+            lab.guests = [Lab.guest("web", in: dir, replicas: 2, golden: true), Lab.guest("db", in: dir, setup: true)]
+        }
+    }
 }
 
 extension Lab {

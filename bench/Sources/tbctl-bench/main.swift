@@ -25,7 +25,7 @@ import YAML
 let clock = ContinuousClock()
 
 func seconds(_ d: Duration) -> Double {
-    Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    d.seconds
 }
 
 func fmt(_ s: Double) -> String { String(format: "%.3f", s) }
@@ -107,26 +107,8 @@ func describe(_ error: any Error) -> String {
 // MARK: compile (no artefacts, no state write)
 
 /// What `Project.generateWithSummary()` does before it writes anything: read the file and hash
-/// it, load and validate it, compile it. File digests go through a (path, size, mtime) cache as
-/// in Project's DigestCache, kept in memory here (so every run stats each script as tbctl does).
-final class StatDigestCache: Sendable {
-    private let entries = Locked([String: (Int64, Int, Int, String)]())
-    func digest(_ path: String) throws -> String {
-        var st = stat()
-        guard stat(path, &st) == 0 else { throw TBError(.notFound, "cannot read \(path)") }
-        let key = (Int64(st.st_size), st.st_mtim.tv_sec, st.st_mtim.tv_nsec)
-        if let e = entries.withLock({ $0[path] }), e.0 == key.0, e.1 == key.1, e.2 == key.2 { return e.3 }
-        let sha = try Digest.sha256Hex(fileAt: path)
-        entries.withLock { $0[path] = (key.0, key.1, key.2, sha) }
-        return sha
-    }
-}
-
-func header(_ path: String) -> [UInt8] {
-    guard let fh = FileHandle(forReadingAtPath: path) else { return [] }
-    defer { try? fh.close() }
-    return Array((try? fh.read(upToCount: 16)) ?? Data())
-}
+/// it, load and validate it, compile it. File digests go through Project's DigestCache, in
+/// memory (so the first run hashes each file and the others only stat it, as a recompile does).
 
 /// One load + validate + compile, as Project does it before writing: the compose file's bytes
 /// hashed, the file loaded and checked, the state compiled (against `previous` when given).
@@ -136,7 +118,7 @@ struct CompileRun {
     var compile: Double
 }
 
-func compileOnce(path: String, key: Ed25519Key, cache: StatDigestCache,
+func compileOnce(path: String, key: Ed25519Key, cache: DigestCache,
                  previous: TestbedState?) throws -> CompileRun {
     var composeDigest = ""
     var compose: ComposeFile?
@@ -150,7 +132,7 @@ func compileOnce(path: String, key: Ed25519Key, cache: StatDigestCache,
         state = try Compiler.compile(CompileInput(
             compose: compose!, composeDigest: composeDigest, projectKey: key, previous: previous,
             replicaOverrides: [:], knownHostsFile: Workspace(composeFile: path).knownHosts,
-            digest: { try cache.digest($0) }, header: header))
+            digest: { try cache.digest($0) }, header: fileHeader))
     }
     return CompileRun(state: state!, load: seconds(tLoad), compile: seconds(tCompile))
 }
@@ -164,7 +146,7 @@ func compileCommand(file: String, runs: Int, againstPrevious: Bool, emit: String
     do { key = try Ed25519Key.derive(secret: Array(repeating: 7, count: 32), label: "tbctl-bench") } catch {
         fail("cannot make a key: \(error)")
     }
-    let cache = StatDigestCache()
+    let cache = DigestCache(workspace: nil)
     var previousJSON: Data?
     if againstPrevious {
         do { previousJSON = try compileOnce(path: path, key: key, cache: cache, previous: nil).state.encoded() } catch {
@@ -286,11 +268,11 @@ func artefactsCommand(file: String, dir: String?) {
     do {
         let project = Project(composeFile: file)
         let compose = try project.loadCompose()
-        let cache = StatDigestCache()
+        let cache = DigestCache(workspace: nil)
         func compile(_ key: Ed25519Key) throws -> TestbedState {
             try Compiler.compile(CompileInput(
                 compose: compose, composeDigest: "", projectKey: key, previous: nil, replicaOverrides: [:],
-                knownHostsFile: project.workspace.knownHosts, digest: { try cache.digest($0) }, header: header))
+                knownHostsFile: project.workspace.knownHosts, digest: { try cache.digest($0) }, header: fileHeader))
         }
         let key = try Ed25519Key.derive(secret: Array(repeating: 7, count: 32), label: "tbctl-bench")
         let otherKey = try Ed25519Key.derive(secret: Array(repeating: 8, count: 32), label: "tbctl-bench")

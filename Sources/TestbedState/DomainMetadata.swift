@@ -1,6 +1,7 @@
-import Foundation
+import Core
 
-/// tbctl's marks on libvirt domains. The domain XML carries `<tbctl:guest project=… name=…>`
+/// tbctl's marks on libvirt domains, written into the domain XML (Artefacts) and read back
+/// from libvirt (Hosts). The domain XML carries `<tbctl:guest project=… name=…>`
 /// (so `down` finds every domain of a project, and nothing else); after each define tbctl adds
 /// `<tbctl:config digest=…>` with the SHA-256 of the XML it defined, so `plan` can tell a
 /// changed definition from an unchanged one without comparing libvirt's rewritten XML.
@@ -14,10 +15,7 @@ public enum DomainMetadata {
             guard let start = xml.range(of: " \(name)=\(quote)") else { continue }
             let rest = xml[start.upperBound...]
             guard let end = rest.firstIndex(of: Character(quote)) else { continue }
-            return String(rest[..<end])
-                .replacingOccurrences(of: "&apos;", with: "'").replacingOccurrences(of: "&quot;", with: "\"")
-                .replacingOccurrences(of: "&lt;", with: "<").replacingOccurrences(of: "&gt;", with: ">")
-                .replacingOccurrences(of: "&amp;", with: "&")
+            return XMLEscape.unescape(String(rest[..<end]))
         }
         return nil
     }
