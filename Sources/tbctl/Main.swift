@@ -13,19 +13,30 @@ struct Main {
             } else {
                 try command.run()
             }
+            leave(0)
         } catch let error as TBError {
             FileHandle.standardError.write(Data("error: \(error.description)\n".utf8))
-            exit(1)
+            leave(1)
         } catch let error as ExitCode {
-            exit(error.rawValue)
+            leave(error.rawValue)
         } catch {
             let code = Tbctl.exitCode(for: error)
             if code == .success || code.rawValue == 1 {
                 Tbctl.exit(withError: error)
             }
             FileHandle.standardError.write(Data((Tbctl.fullMessage(for: error) + "\n").utf8))
-            exit(2)
+            leave(2)
         }
+    }
+
+    /// Ends the process once a command is done, without exit()'s atexit handlers: libcrypto's
+    /// frees its locks while threads libssh2 and libvirt keep for a closed remote host may
+    /// still be winding down, which crashed `exec --host` and an interrupted `run` now and
+    /// then (SIGSEGV in pthread_rwlock_wrlock). Everything a command writes is on disk by then;
+    /// stdio buffers are flushed here.
+    static func leave(_ code: Int32) -> Never {
+        fflush(nil)
+        _exit(code)
     }
 }
 

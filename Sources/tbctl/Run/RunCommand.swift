@@ -95,11 +95,7 @@ struct RunCommand: AsyncParsableCommand {
                             cleaned: outcome.cleaned)
         if let e = writer.writeError { stderr("warning: the run record may be incomplete: \(e.description)") }
         if json, let detail = try RunRecords(records).detail(writer.id) { try printJSON(detail) }
-        // The record is on disk and every session closed. Leave without exit()'s atexit
-        // handlers: libcrypto's cleanup frees its locks while threads that libssh2 and
-        // libvirt keep may still be winding down (seen as a crash on exit after Ctrl-C).
-        fflush(nil)
-        _exit(outcome.exitCode)
+        if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
     }
 
     /// The scenario and its plan over the testbed, or every problem (exit 2).
