@@ -26,6 +26,7 @@ let package = Package(
         .systemLibrary(name: "CLibYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "CLibSSH2", pkgConfig: "libssh2", providers: [.apt(["libssh2-1-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
         // The one error type and the exit status of each class of error: no dependencies, so
         // every target (pure models too) can throw it.
@@ -77,9 +78,22 @@ let package = Package(
                 resources: [.embedInCode("Page/index.html"), .embedInCode("Page/app.js"),
                             .embedInCode("Page/app.css"), .embedInCode("Page/favicon.svg")]),
 
+        // 5. run: scenario file -> checked model -> plan over the testbed's facts (pure).
+        .target(name: "Scenario", dependencies: ["YAML", "Core"]),
+        // Run records: runs, jobs, logs and metric samples in SQLite, readable while written.
+        .target(name: "Records", dependencies: ["CSQLite", "Core"]),
+        // The run engine: stages, jobs, failure rules, vars, background jobs, stopping; written
+        // against a small protocol of what it needs from targets (fakes in tests).
+        .target(name: "Runner", dependencies: ["Scenario", "Records", "Core"]),
+        // The runner's targets on a real testbed: guest and host SSH sessions, the master's
+        // shell, snapshots and scale through Apply.
+        // They go through the Hosts protocols (LiveHosts in the CLI, HostFakes in tests).
+        .target(name: "RunTargets", dependencies: ["Runner", "Scenario", "Records", "Apply", "Hosts", "Project", "TestbedState",
+                                                   "Workspace", "Core"]),
+
         .executableTarget(name: "tbctl", dependencies: [
             "Project", "Compose", "TestbedState", "Workspace", "Plan", "Apply", "Hosts", "LiveHosts", "Conditions", "Metrics", "Server",
-            "Core",
+            "Scenario", "Records", "Runner", "RunTargets", "Core",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -106,9 +120,16 @@ let package = Package(
         .testTarget(name: "LibvirtTests", dependencies: ["Libvirt", "Core"]),
         .testTarget(name: "SSHTests", dependencies: ["SSH", "Core"]),
         .testTarget(name: "OVSTests", dependencies: ["OVS", "OVSModel", "Core", "TestSupport"]),
-        .testTarget(name: "E2ETests", dependencies: ["Libvirt", "SSH", "TestbedState", "Workspace", "Project", "Apply", "Core"],
+        .testTarget(name: "E2ETests", dependencies: ["Libvirt", "SSH", "TestbedState", "Workspace", "Project", "Apply", "Records", "Core"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "PlanTests", dependencies: ["Plan", "OVSModel", "Compiler", "TestbedState", "TestSupport"]),
+        .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "YAML", "Core"]),
+        .testTarget(name: "RecordsTests", dependencies: ["Records", "Core"]),
+        .testTarget(name: "RunnerTests", dependencies: ["Runner", "Scenario", "Records", "Core"]),
+        .testTarget(name: "RunTargetsTests", dependencies: [
+            "RunTargets", "Runner", "Scenario", "Records", "Apply", "Artefacts", "HostFakes", "Hosts", "Project", "TestbedState",
+            "TestSupport", "Workspace", "Core",
+        ]),
         // In-memory hosts behind the Hosts protocols, with injectable faults, for Apply's tests.
         .target(name: "HostFakes", dependencies: ["Hosts", "Metrics", "OVSModel", "Plan", "TestbedState", "Core", "Vocabulary"],
                 path: "Tests/HostFakes"),

@@ -8,7 +8,7 @@ set -euo pipefail
 
 PKGS=(
   # build: system libraries of the Swift targets
-  libvirt-dev libyaml-dev libssh2-1-dev libssl-dev pkg-config
+  libvirt-dev libyaml-dev libssh2-1-dev libssl-dev libsqlite3-dev pkg-config
   # hypervisor and tools
   qemu-system-x86 qemu-utils libvirt-daemon-system libvirt-clients dnsmasq-base iptables
   # networks

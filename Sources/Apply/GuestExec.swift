@@ -16,6 +16,10 @@ public struct GuestExec: Sendable {
         public var seconds: Double
         public var succeeded: Bool { status == 0 }
 
+        public init(guest: String, status: Int32?, error: TBError?, seconds: Double) {
+            self.guest = guest; self.status = status; self.error = error; self.seconds = seconds
+        }
+
         /// "exited with status 3", or the error.
         public var summary: String {
             if let status { return status == 0 ? "ok" : "exited with status \(status)" }

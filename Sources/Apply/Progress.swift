@@ -67,6 +67,22 @@ public final class Progress: Sendable {
         }
     }
 
+    /// A live line whose text changes as things go (a stage's counts), with its elapsed time;
+    /// `end` takes it away. Off a terminal nothing shows (the caller prints what stays).
+    public func begin(_ label: String) -> Int {
+        live.withLock { l -> Int in
+            l.next += 1
+            l.tasks.append((l.next, label, Date()))
+            return l.next
+        }
+    }
+
+    public func update(_ id: Int, _ label: String) {
+        live.withLock { l in if let i = l.tasks.firstIndex(where: { $0.id == id }) { l.tasks[i].label = label } }
+    }
+
+    public func end(_ id: Int) { live.withLock { l in l.tasks.removeAll { $0.id == id } } }
+
     private func redraw() { live.withLock { l in clear(&l); draw(&l) } }
 
     private func clear(_ l: inout Live) {

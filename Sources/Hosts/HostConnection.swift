@@ -31,11 +31,16 @@ public protocol HostConnection: AnyObject, Sendable {
     /// comes (a packet capture): a subprocess on the master, an exec channel of the host's
     /// session elsewhere. Never throws for a non-zero exit; the result's stdout is empty.
     func stream(script: String, output: @escaping @Sendable (StdStream, [UInt8]) -> Void) async throws -> CommandResult
+    /// Commands on the host itself, as a session (scenario jobs on `hosts:`): a remote host's
+    /// own SSH session, closed with the host; nil on the master, where tbctl runs them itself.
+    func hostSession() -> (any GuestSession)?
     func close() async
 }
 
 extension HostConnection {
     public var name: String { spec.name }
+
+    public func hostSession() -> (any GuestSession)? { nil }
 
     public func guestSession(_ guest: Guest, user: String, keyFile: String) async throws -> any GuestSession {
         try await guestSession(guest, user: user, keyFile: keyFile, timeout: .seconds(180))
@@ -52,7 +57,15 @@ public protocol GuestSession: Sendable {
     /// Runs `command` through the login shell; `output` gets each chunk as it arrives. Never
     /// throws for a non-zero exit.
     func exec(_ command: String, output: (@Sendable (StdStream, [UInt8]) -> Void)?) async throws -> CommandResult
+    /// Like `exec`, keeping none of the output (a scenario's daemon may print for hours):
+    /// only `output` sees it. Returns the exit status.
+    func stream(_ command: String, output: @escaping @Sendable (StdStream, [UInt8]) -> Void) async throws -> Int32
     func upload(_ bytes: [UInt8], to path: String, mode: Int) async throws
+    /// Copies a local file, read as it goes (the local file's mode unless `mode` is given).
+    func upload(file: String, to path: String, mode: Int?) async throws
+    /// Whether a TCP connection to host:port made by the session's server (from inside the
+    /// guest) succeeds, as `ssh -W` would make it.
+    func canConnect(host: String, port: Int, timeout: Duration) async -> Bool
     func close() async
 }
 

@@ -38,9 +38,39 @@ struct LiveGuestSession: GuestSession {
         try await session.exec(command, output: output)
     }
 
+    func stream(_ command: String, output: @escaping @Sendable (StdStream, [UInt8]) -> Void) async throws -> Int32 {
+        try await session.stream(command, output: output)
+    }
+
     func upload(_ bytes: [UInt8], to path: String, mode: Int) async throws {
         try await session.upload(bytes, to: path, mode: mode)
     }
 
+    func upload(file: String, to path: String, mode: Int?) async throws {
+        try await session.upload(file: file, to: path, mode: mode)
+    }
+
+    func canConnect(host: String, port: Int, timeout: Duration) async -> Bool {
+        await session.canConnect(host: host, port: port, timeout: timeout)
+    }
+
     func close() async { await session.close() }
+}
+
+/// A remote host's own session for commands on the host: its owner (LiveHost) closes it.
+struct LiveHostSession: GuestSession {
+    let inner: LiveGuestSession
+
+    func exec(_ command: String, output: (@Sendable (StdStream, [UInt8]) -> Void)?) async throws -> CommandResult {
+        try await inner.exec(command, output: output)
+    }
+    func stream(_ command: String, output: @escaping @Sendable (StdStream, [UInt8]) -> Void) async throws -> Int32 {
+        try await inner.stream(command, output: output)
+    }
+    func upload(_ bytes: [UInt8], to path: String, mode: Int) async throws { try await inner.upload(bytes, to: path, mode: mode) }
+    func upload(file: String, to path: String, mode: Int?) async throws { try await inner.upload(file: file, to: path, mode: mode) }
+    func canConnect(host: String, port: Int, timeout: Duration) async -> Bool {
+        await inner.canConnect(host: host, port: port, timeout: timeout)
+    }
+    func close() async {}
 }

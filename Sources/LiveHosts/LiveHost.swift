@@ -29,6 +29,10 @@ public final class LiveHost: HostConnection {
 
     public var libvirt: any Hypervisor { LiveHypervisor(connection, macs: macs) }
 
+    public func hostSession() -> (any GuestSession)? {
+        session.map { LiveHostSession(inner: LiveGuestSession(session: $0)) }
+    }
+
     /// Connects to a host. For a remote host the SSH session comes first: it checks the host key
     /// against the project's known_hosts (recording it on first contact), so libvirt's own
     /// transport, which reads the same file, never meets an unknown key.

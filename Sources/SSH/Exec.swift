@@ -13,9 +13,16 @@ extension SSHSession {
         return try await result.commandResult()
     }
 
+    /// Runs `command` keeping none of its output (only `output` sees it): for commands that
+    /// run long and print much, a scenario's daemons. Returns the exit status (128 + N for a
+    /// signal).
+    public func stream(_ command: String, output: @escaping @Sendable (StdStream, [UInt8]) -> Void) async throws -> Int32 {
+        try await run(command, input: nil, output: output, keep: false).commandResult().status
+    }
+
     func run(_ command: String, input: (any InputSource)?,
-             output: (@Sendable (StdStream, [UInt8]) -> Void)?) async throws -> ExecOutput {
-        try await perform({ ExecOp(command: command, input: input, output: output, label: endpoint, waiter: $0) },
+             output: (@Sendable (StdStream, [UInt8]) -> Void)?, keep: Bool = true) async throws -> ExecOutput {
+        try await perform({ ExecOp(command: command, input: input, output: output, keep: keep, label: endpoint, waiter: $0) },
                           cancel: { $0.cancel() })
     }
 }
@@ -75,6 +82,8 @@ final class ExecOp: LoopOperation, @unchecked Sendable {
     private let command: String
     private let input: (any InputSource)?
     private let output: (@Sendable (StdStream, [UInt8]) -> Void)?
+    /// Whether the output is also collected for the result.
+    private let keep: Bool
     private let label: String
     private var waiter: Waiter<ExecOutput>
     private var channel: OpaquePointer?
@@ -97,10 +106,11 @@ final class ExecOp: LoopOperation, @unchecked Sendable {
     private static let stagingSize = 256 << 10
 
     init(command: String, input: (any InputSource)?, output: (@Sendable (StdStream, [UInt8]) -> Void)?,
-         label: String, waiter: CheckedContinuation<ExecOutput, any Error>) {
+         keep: Bool = true, label: String, waiter: CheckedContinuation<ExecOutput, any Error>) {
         self.command = command
         self.input = input
         self.output = output
+        self.keep = keep
         self.label = label
         self.waiter = Waiter(waiter)
         self.inputEnded = input == nil
@@ -281,7 +291,7 @@ final class ExecOp: LoopOperation, @unchecked Sendable {
             let n = libssh2_channel_read_ex(channel, id, buffer.baseAddress!.assumingMemoryBound(to: CChar.self), buffer.count)
             if n > 0 {
                 let chunk = Array(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
-                if stream == .stdout { result.stdout += chunk } else { result.stderr += chunk }
+                if keep { if stream == .stdout { result.stdout += chunk } else { result.stderr += chunk } }
                 output?(stream, chunk)
                 progressed = true
                 continue

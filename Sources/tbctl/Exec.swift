@@ -3,13 +3,17 @@ import ArgumentParser
 import Core
 import Foundation
 import Project
+import Records
+import RunTargets
+import Runner
+import Scenario
 import TestbedState
 import Workspace
 
 struct Exec: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a command on guests, in parallel.",
-        usage: "tbctl exec (<guest> ... | --service <service> | --all) [<options>] -- <command> ...",
+        usage: "tbctl exec (<guest> ... | --service <service> | --all | --host <host>) [<options>] -- <command> ...",
         discussion: """
             Runs the command on every selected guest at once, over SSH (through the guest's host \
             for remote hosts), with the guest's `env` exported. With one guest its output is \
@@ -18,18 +22,23 @@ struct Exec: AsyncParsableCommand {
             its arguments, passed on exactly (sh -c 'exit 3'). stdin is not forwarded (use \
             `tbctl ssh GUEST -- CMD`).
 
-            Exit status: 0 when the command exited 0 on every guest; 1 otherwise, with an \
-            error on stderr naming each guest that failed (its exit status, or why it could not \
-            be reached; 3 when every failure was an unreachable host); 2 for bad usage (unknown \
-            guest or service).
+            --host runs the command on a testbed host itself: the master (where tbctl runs) \
+            in a local shell, a remote host over its SSH login from the compose file. Its \
+            lines are prefixed `host NAME | `.
 
-            With --format json nothing is streamed: stdout gets one document with, per guest, \
-            its exit status, stdout, stderr (as text) and duration (docs/cli.md).
+            Exit status: 0 when the command exited 0 on every guest and host; 1 otherwise, with \
+            an error on stderr naming each that failed (its exit status, or why it could not be \
+            reached; 3 when every failure was an unreachable host); 2 for bad usage (unknown \
+            guest, service or host).
+
+            With --format json nothing is streamed: stdout gets one document with, per guest \
+            (and host), its exit status, stdout, stderr (as text) and duration (docs/cli.md).
 
             Examples:
               tbctl exec --all -- hostname
               tbctl exec web-0 web-1 -- 'echo $ROLE'
               tbctl exec --service web -- sh -c 'ip -br addr'
+              tbctl exec --host rack2 -- ovs-vsctl show
             """)
 
     @OptionGroup var options: ProjectOptions
@@ -41,6 +50,8 @@ struct Exec: AsyncParsableCommand {
     var words: [String] = []
     @Option(name: .long, help: "Run on every guest of this service (repeatable).") var service: [String] = []
     @Flag(help: "Run on every guest.") var all = false
+    @Option(name: .customLong("host"), help: ArgumentHelp("Run on this testbed host itself (repeatable).", valueName: "host"))
+    var hosts: [String] = []
     @Option(help: ArgumentHelp("Seconds to wait for each guest's SSH (a booting guest is waited for).", valueName: "seconds"))
     var connectTimeout = 30
 
@@ -53,6 +64,15 @@ struct Exec: AsyncParsableCommand {
         let tail = Array(argv[(dd + 1)...])
         guard words.count >= tail.count, Array(words.suffix(tail.count)) == tail else { return (words, []) }
         return (Array(words.dropLast(tail.count)), tail)
+    }
+
+    /// The hosts named with --host, checked against the testbed.
+    static func hosts(_ names: [String], in state: TestbedState) throws -> [String] {
+        for n in names where state.host(named: n) == nil {
+            throw TBError(.invalidInput, "no host `\(n)` in testbed \(state.project)" + Suggestions.hint(for: n, among: state.hosts.map(\.name))
+                          + "\n  hosts: " + state.hosts.map(\.name).joined(separator: ", "))
+        }
+        return names.reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
     }
 
     func validate() throws {
@@ -79,19 +99,27 @@ struct Exec: AsyncParsableCommand {
     func run() async throws {
         let project = Project(composeFile: options.file)
         let state = try TestbedState.load(from: project.workspace.stateFile)
-        let selected = try GuestSelection.select(state, guests: guests, services: service, all: all,
-                                                 composeFile: project.workspace.composeFile)
-        guard !selected.isEmpty else { throw TBError(.notFound, "testbed \(state.project) has no guests") }
+        let wantsGuests = !guests.isEmpty || !service.isEmpty || all || hosts.isEmpty
+        let selected = wantsGuests ? try usage { try GuestSelection.select(state, guests: guests, services: service, all: all,
+                                                                           composeFile: project.workspace.composeFile) } : []
+        let hostNames = try usage { try Self.hosts(hosts, in: state) }
+        guard !selected.isEmpty || !hostNames.isEmpty else { throw TBError(.notFound, "testbed \(state.project) has no guests") }
         let exec = GuestExec(state: state, workspace: project.workspace, connector: project.workspace.liveHosts,
                              connectTimeout: .seconds(connectTimeout))
         let line = GuestCommand.commandLine(command)
-        let sink = output.isJSON ? OutputSink.captured(CapturedOutput()) : .printed(GuestOutputPrinter(prefixed: selected.count > 1))
+        let sink = output.isJSON ? OutputSink.captured(CapturedOutput()) : .printed(GuestOutputPrinter(prefixed: selected.count + hostNames.count > 1))
         let outcomes = Locked([GuestExec.Outcome]())
+        let onHosts = Locked([GuestExec.Outcome]())
         try await Interrupt.cancellingOnSignal {
-            let r = await exec.run(line, on: selected) { guest, stream, bytes in sink.write(guest.name, stream, bytes) }
+            async let h = HostExec(state: state, workspace: project.workspace, connector: project.workspace.liveHosts).run(line, on: hostNames) { name, stream, bytes in
+                sink.write("host \(name)", stream, bytes)
+            }
+            let r = selected.isEmpty ? [] : await exec.run(line, on: selected) { guest, stream, bytes in sink.write(guest.name, stream, bytes) }
             outcomes.withLock { $0 = r }
+            let hr = await h
+            onHosts.withLock { $0 = hr }
         }
-        let results = outcomes.current
+        let results = onHosts.current + outcomes.current
         if case .printed(let printer) = sink { for o in results { printer.finish(o.guest) } }
         if verbosity.verbose {
             for o in results { stderr(String(format: "%@: %@ (%.1fs)", o.guest, o.summary, o.seconds)) }
@@ -108,7 +136,7 @@ struct Exec: AsyncParsableCommand {
         let problems = failed.map { o in
             (o.error ?? TBError(.command, o.summary)).about(o.guest)
         }
-        if selected.count == 1 { throw problems[0] }
+        if results.count == 1 { throw problems[0] }
         throw TBError(.failed, "\(failed.count) of \(results.count) guests failed", problems: problems)
     }
 }

@@ -14,9 +14,20 @@ struct Main {
             } else {
                 try command.run()
             }
+            leave(0)
         } catch {
-            exit(ErrorOutput.report(error, format: format))
+            leave(ErrorOutput.report(error, format: format))
         }
+    }
+
+    /// Ends the process once a command is done, without exit()'s atexit handlers: libcrypto's
+    /// frees its locks while threads libssh2 and libvirt keep for a closed remote host may
+    /// still be winding down, which crashed `exec --host` and an interrupted `run` now and
+    /// then (SIGSEGV in pthread_rwlock_wrlock). Everything a command writes is on disk by then;
+    /// stdio buffers are flushed here.
+    static func leave(_ code: Int32) -> Never {
+        fflush(nil)
+        _exit(code)
     }
 }
 
@@ -38,6 +49,7 @@ struct Tbctl: AsyncParsableCommand {
               tbctl snapshot create NAME  snapshot every guest (restore, list, delete)
               tbctl scale web=5           set a service's number of clones
               tbctl impair web-0 --delay 100ms   network conditions: also link, partition, capture
+              tbctl run scenario.yaml     run an experiment's stages of jobs (tbctl runs: its record)
               tbctl down                  remove guests and networks (images stay cached)
 
             Output: every command that reports something takes --format text|json (--json for \
@@ -51,7 +63,8 @@ struct Tbctl: AsyncParsableCommand {
         version: Version.description,
         subcommands: [GenerateArtefacts.self, Validate.self, Show.self, Plan.self, Up.self, Status.self,
                       Exec.self, SSHCommand.self, SSHConfigCommand.self, SnapshotCommand.self, Scale.self, Down.self,
-                      Link.self, Impair.self, PartitionCommand.self, CaptureCommand.self, MetricsCommand.self, Serve.self])
+                      Link.self, Impair.self, PartitionCommand.self, CaptureCommand.self, MetricsCommand.self, Serve.self,
+                      RunCommand.self, RunsCommand.self])
 }
 
 extension ExitStatus {

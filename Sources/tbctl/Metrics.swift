@@ -37,11 +37,18 @@ struct MetricsCommand: AsyncParsableCommand {
         let t0 = Date()
         let observation = await Scraper(source: source).scrape(state.hosts)
         await source.closeAll()
-        let known: TestbedFacts
+        var known: TestbedFacts
         do { known = try facts.facts() } catch {
             // A damaged snapshot record costs its families, not the scrape.
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             known = TestbedFacts()
+        }
+        // The recent runs, their jobs and the samples their scenarios extracted.
+        do {
+            let runs = try await RecordsRunSource(workspace: facts.workspace).facts()
+            known.runs = runs.runs; known.jobs = runs.jobs; known.samples = runs.samples
+        } catch {
+            FileHandle.standardError.write(Data("run records: \(error)\n".utf8))
         }
         let families = Collector.families(state: state, observation: observation, facts: known,
                                           scrapeSeconds: Date().timeIntervalSince(t0))

@@ -53,9 +53,6 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("listening on \(address) lets other machines in: give --token (or listen on 127.0.0.1)")
         }
         guard (1...60).contains(interval) else { throw ValidationError("--interval must be 1 to 60 seconds") }
-        if allowWrite {
-            throw ValidationError("--allow-write enables starting and cancelling runs, and this build has no run records yet (tbctl run)")
-        }
     }
 
     func run() async throws {
@@ -74,7 +71,7 @@ struct Serve: AsyncParsableCommand {
         let log: (@Sendable (String) -> Void)? = verbosity.verbose ? { @Sendable line in FileHandle.standardError.write(Data((line + "\n").utf8)) } : nil
         let server = try WatchServer(options: .init(listen: try ListenAddress(parsing: listen), token: token, allowWrite: allowWrite,
                                                     requestLog: log),
-                                     sampler: sampler, testbed: facts, runs: nil)
+                                     sampler: sampler, testbed: facts, runs: RecordsRunSource(workspace: facts.workspace))
         let guests = state.userGuests.count, hosts = state.hosts.count
         let task = Task {
             try await server.run { address in

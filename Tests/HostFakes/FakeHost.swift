@@ -72,6 +72,11 @@ struct FakeGuestSession: GuestSession {
         lab.with(host) { $0.domains[domain]?.guestFiles[path] = bytes }
     }
 
+    /// A running guest's ports answer (the fake runs no servers to ask).
+    func canConnect(host: String, port: Int, timeout: Duration) async -> Bool {
+        (try? running()) != nil
+    }
+
     func close() async {}
 
     /// A guest that stopped (or vanished with its host) drops its session.

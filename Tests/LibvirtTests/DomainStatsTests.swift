@@ -19,6 +19,11 @@ struct DomainStatsTests {
         #expect(records.contains { $0.name == "test" })
     }
 
+}
+
+/// Needs qemu:///system, so it runs in tier 2 with the other `Qemu*` suites.
+@Suite("Bulk domain statistics of a QEMU domain")
+struct QemuDomainStatsTests {
     /// A real QEMU domain reports CPU time, vCPUs and its disk; a domain that is off has no id.
     @Test(.enabled(if: kernelForStats != nil, "needs a kernel in /boot"))
     func qemuDomainReportsCPUAndBlock() async throws {
