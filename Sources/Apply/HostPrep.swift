@@ -23,6 +23,7 @@ extension Executor {
     func ensureManagementNetwork(_ host: any HostConnection) async throws {
         let guests = context.state.guests.filter { $0.host == host.name }
         var existing = try await host.libvirt.network(named: host.spec.management.network)
+        if let net = existing, try await replaceStale(net, on: host) { existing = nil }
         if existing == nil {
             existing = try await host.libvirt.defineManagementNetwork(host.spec.management, dhcpHosts: guests.map(Inventory.DHCPHost.init))
         }
@@ -33,6 +34,29 @@ extension Executor {
         }
         try await net.setAutostart(true)
         try await syncDHCPHosts(net, guests: guests)
+    }
+
+    /// A management network left with another subnet (the compose file's `management:` changed,
+    /// or an older testbed of the same name left it) is replaced, as long as no guest of the
+    /// project runs on it: replacing it would cut them off, so then it is an error.
+    func replaceStale(_ net: any NetworkHandle, on host: any HostConnection) async throws -> Bool {
+        let want = try host.spec.management.hostAddress()
+        let have = try await net.hostAddress()
+        guard have != want else { return false }
+        let prefix = context.state.project + "-"
+        var running: [String] = []
+        for d in try await host.libvirt.allDomains() where d.name.hasPrefix(prefix) {
+            if try await d.isActive() { running.append(d.name) }
+        }
+        guard running.isEmpty else {
+            throw TBError(.conflict, "management network \(net.name) on \(host.name) has \(have.map { "\($0)" } ?? "no address"), "
+                + "the testbed wants \(want); \(running.sorted().joined(separator: ", ")) still run on it: "
+                + "`tbctl down` first, then `tbctl up`")
+        }
+        progress.detail("replace network \(net.name) on \(host.name): \(have.map { "\($0)" } ?? "no address") -> \(want)")
+        if try await net.isActive() { try await net.destroy() }
+        try await net.undefine()
+        return true
     }
 
     /// Adds missing DHCP host entries and drops stale ones, live and in the persistent config,

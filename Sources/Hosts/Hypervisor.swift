@@ -129,6 +129,25 @@ public protocol VolumeHandle: Sendable {
     func copy(to destination: any VolumeHandle) async throws -> TransferStats
 }
 
+/// A network's `<ip address netmask>`: what tells whether a management network left on a host
+/// is the one the state wants.
+public struct NetworkAddress: Equatable, Sendable, CustomStringConvertible {
+    public var address: String
+    public var netmask: String
+    public init(address: String, netmask: String) { self.address = address; self.netmask = netmask }
+    public var description: String { "\(address) netmask \(netmask)" }
+}
+
+extension Host.Management {
+    /// The address and netmask the management network's definition gives the host.
+    public func hostAddress() throws -> NetworkAddress {
+        guard let subnet = Subnet(subnet) else {
+            throw TBError(.internalError, "management subnet \(self.subnet) in the state is not a subnet")
+        }
+        return NetworkAddress(address: gateway, netmask: "\(IPv4(raw: subnet.mask))")
+    }
+}
+
 public protocol NetworkHandle: Sendable {
     var name: String { get }
     func isActive() async throws -> Bool
@@ -138,6 +157,8 @@ public protocol NetworkHandle: Sendable {
     /// Stops the network.
     func destroy() async throws
     func undefine() async throws
+    /// The host's own address on the network and its netmask (nil: the network has none).
+    func hostAddress() async throws -> NetworkAddress?
     /// The DHCP server's fixed addresses.
     func dhcpHosts() async throws -> Set<Inventory.DHCPHost>
     /// Adds or removes one fixed address, live and in the persistent definition, without

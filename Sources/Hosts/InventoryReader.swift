@@ -12,9 +12,11 @@ extension HostConnection {
         async let domains = projectDomains(project: project)
         async let bridges = ovs.bridges(project: project)
         let (poolActive, volumes) = try await pool
-        let (managementActive, dhcpHosts) = try await mgmt
-        return Inventory(host: name, poolActive: poolActive, volumes: volumes, managementActive: managementActive,
-                         dhcpHosts: dhcpHosts, domains: try await domains, bridges: try await bridges)
+        let (managementActive, dhcpHosts, stale) = try await mgmt
+        var inventory = Inventory(host: name, poolActive: poolActive, volumes: volumes, managementActive: managementActive,
+                                  dhcpHosts: dhcpHosts, domains: try await domains, bridges: try await bridges)
+        inventory.managementStale = stale
+        return inventory
     }
 
     func poolFacts() async throws -> (Bool?, [String: Inventory.Volume]) {
@@ -36,9 +38,10 @@ extension HostConnection {
         try await pool.setAutostart(true)
     }
 
-    func managementNetwork() async throws -> (Bool?, Set<Inventory.DHCPHost>) {
-        guard let net = try await libvirt.network(named: spec.management.network) else { return (nil, []) }
-        return (try await net.isActive(), try await net.dhcpHosts())
+    func managementNetwork() async throws -> (Bool?, Set<Inventory.DHCPHost>, stale: Bool) {
+        guard let net = try await libvirt.network(named: spec.management.network) else { return (nil, [], false) }
+        let stale = try await net.hostAddress() != spec.management.hostAddress()
+        return (try await net.isActive(), try await net.dhcpHosts(), stale)
     }
 
     /// Domains named `<project>-…` whose tbctl metadata names the project (a user's own domain

@@ -156,6 +156,7 @@ struct LiveNetwork: NetworkHandle {
     func destroy() async throws { try await network.destroy() }
     func undefine() async throws { try await network.undefine() }
     func dhcpHosts() async throws -> Set<Inventory.DHCPHost> { LibvirtXML.dhcpHosts(in: try await network.xml()) }
+    func hostAddress() async throws -> NetworkAddress? { LibvirtXML.hostAddress(in: try await network.xml()) }
 
     func updateDHCPHost(_ entry: Inventory.DHCPHost, add: Bool) async throws {
         try await network.updateDHCPHost(LibvirtXML.dhcpHost(entry), add: add)

@@ -19,15 +19,13 @@ enum LibvirtXML {
     /// A NAT network; the host is .1 (gateway and DNS). Guests get static addresses from their
     /// seed, and the same address from DHCP for images that ignore the seed's network config.
     static func managementNetwork(_ m: TestbedState.Host.Management, dhcpHosts: [Inventory.DHCPHost]) throws -> String {
-        guard let subnet = Subnet(m.subnet) else {
-            throw TBError(.internalError, "management subnet \(m.subnet) in the state is not a subnet")
-        }
+        let ip = try m.hostAddress()
         return """
         <network>
           <name>\(esc(m.network))</name>
           <forward mode='nat'/>
           <bridge name='\(esc(m.bridge))' stp='off' delay='0'/>
-          <ip address='\(m.gateway)' netmask='\(IPv4(raw: subnet.mask))'>
+          <ip address='\(ip.address)' netmask='\(ip.netmask)'>
             <dhcp>
         \(dhcpHosts.map { "      " + dhcpHost($0) }.joined(separator: "\n"))
             </dhcp>
@@ -52,6 +50,17 @@ enum LibvirtXML {
     static func esc(_ s: String) -> String { XMLEscape.attribute(s) }
 
     /// The DHCP server's fixed addresses (`<host mac=… name=… ip=…/>` under `<dhcp>`).
+    /// The first `<ip>` element's address and netmask (libvirt writes a prefix as a netmask
+    /// only when the definition did: ours always do).
+    static func hostAddress(in xml: String) -> NetworkAddress? {
+        for line in xml.split(separator: "\n") {
+            let t = line.trimmingCharacters(in: .whitespaces)
+            guard t.hasPrefix("<ip "), let address = DomainMetadata.attribute("address", in: t) else { continue }
+            return NetworkAddress(address: address, netmask: DomainMetadata.attribute("netmask", in: t) ?? "")
+        }
+        return nil
+    }
+
     static func dhcpHosts(in xml: String) -> Set<Inventory.DHCPHost> {
         var out = Set<Inventory.DHCPHost>()
         for line in xml.split(separator: "\n") {

@@ -48,6 +48,9 @@ public struct Inventory: Sendable, Equatable {
     public var volumes: [String: Volume]
     /// nil: missing; false: defined but not started.
     public var managementActive: Bool?
+    /// The management network has another address than the state's (a changed `management:`
+    /// or a leftover of an older testbed of the same name): it is made again.
+    public var managementStale = false
     /// The management network's DHCP entries (empty when it is missing).
     public var dhcpHosts: Set<DHCPHost>
     /// Domains carrying this project's metadata.

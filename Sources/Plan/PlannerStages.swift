@@ -25,6 +25,7 @@ extension Planner {
     func network(_ host: Host, _ inv: Inventory) -> [Action] {
         var out: [Action] = []
         switch inv.managementActive {
+        case _? where inv.managementStale: out.append(.createManagementNetwork(host: host.name))
         case nil where !guests(on: host.name).isEmpty: out.append(.createManagementNetwork(host: host.name))
         case false?: out.append(.startManagementNetwork(host: host.name))
         case true? where inv.dhcpHosts != dhcpHosts(host.name):

@@ -102,3 +102,40 @@ extension String {
     /// The volume's path in the project pool `lab` (the same on every host).
     var inPool: String { "/var/lib/libvirt/tbctl/lab/" + self }
 }
+
+/// A management network left on the host with another subnet (the compose file's
+/// `management:` changed, or an older testbed of that name left it behind).
+@Suite struct StaleManagementNetworkTests {
+    static let stale = NetworkAddress(address: "10.99.0.1", netmask: "255.255.255.0")
+
+    func leaveStaleNetwork(_ t: Testbed) {
+        t.lab.edit { w in
+            w.hosts["main"]?.networks["lab-mgmt"] = NetworkRecord(name: "lab-mgmt", bridge: "old", active: true, address: Self.stale)
+        }
+    }
+
+    /// Nothing of the project runs: the network is replaced, and the guests get the new one.
+    @Test func isReplacedWhenNoGuestRunsOnIt() async throws {
+        let t = try Testbed.webAndDB()
+        defer { t.remove() }
+        leaveStaleNetwork(t)
+        try await t.up()
+        let net = try #require(t.lab.host("main").networks["lab-mgmt"])
+        #expect(net.address == (try t.state.hosts[0].management.hostAddress()))
+        #expect(net.active && net.dhcp.count == t.state.guests.count)
+        #expect(t.lab.host("main").domains.values.allSatisfy { $0.state == .running })
+    }
+
+    /// Guests of the project run on it: replacing it would cut them off, so `up` says so.
+    @Test func isAConflictWhileGuestsRunOnIt() async throws {
+        let t = try Testbed.webAndDB()
+        defer { t.remove() }
+        try await t.up()
+        t.lab.edit { w in w.hosts["main"]?.networks["lab-mgmt"]?.address = Self.stale }
+        let error = try #require(await t.failingUp())
+        #expect(error.description.contains("lab-mgmt on main has 10.99.0.1"))
+        #expect(error.description.contains("tbctl down"))
+        #expect(t.lab.host("main").networks["lab-mgmt"]?.address == Self.stale)   // left as it was
+        #expect(t.lab.host("main").domains.values.allSatisfy { $0.state == .running })
+    }
+}

@@ -97,7 +97,7 @@ struct FakeHypervisor: Hypervisor {
         try await lab.call(host, "network.define", m.network)
         try lab.with(host) { h in
             guard h.networks[m.network] == nil else { throw TBError(.libvirt, "operation failed: network '\(m.network)' already exists") }
-            h.networks[m.network] = NetworkRecord(name: m.network, bridge: m.bridge, dhcp: Set(dhcpHosts))
+            h.networks[m.network] = NetworkRecord(name: m.network, bridge: m.bridge, dhcp: Set(dhcpHosts), address: try m.hostAddress())
         }
         return FakeNetwork(lab: lab, host: host, name: m.network)
     }

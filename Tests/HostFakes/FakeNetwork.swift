@@ -40,6 +40,8 @@ struct FakeNetwork: NetworkHandle {
         lab.with(host) { $0.networks[name] = nil }
     }
 
+    func hostAddress() async throws -> NetworkAddress? { try await on("hostAddress") { $0.address } }
+
     func dhcpHosts() async throws -> Set<Inventory.DHCPHost> { try await on("dhcpHosts") { $0.dhcp } }
 
     func updateDHCPHost(_ entry: Inventory.DHCPHost, add: Bool) async throws {

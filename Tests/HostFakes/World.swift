@@ -111,4 +111,11 @@ public struct NetworkRecord: Sendable {
     public var active = false
     public var autostart = false
     public var dhcp: Set<Inventory.DHCPHost> = []
+    public var address: NetworkAddress?
+
+    public init(name: String, bridge: String, active: Bool = false, autostart: Bool = false,
+                dhcp: Set<Inventory.DHCPHost> = [], address: NetworkAddress? = nil) {
+        self.name = name; self.bridge = bridge; self.active = active; self.autostart = autostart
+        self.dhcp = dhcp; self.address = address
+    }
 }
