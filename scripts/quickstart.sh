@@ -6,7 +6,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/test-env.sh up
 swift build -c release --product tbctl
-BIN=$(swift build -c release --show-bin-path)/tbctl
+# On the PATH, so the next steps are plain `tbctl ...` (a copy: a later `swift build` in this
+# checkout does not change the installed one under a running testbed's feet).
+install -m 0755 "$(swift build -c release --show-bin-path)/tbctl" /usr/local/bin/tbctl
+BIN=/usr/local/bin/tbctl
 # Compile first: when the demo image was rebuilt since an earlier run, the lab follows it
 # (a plain `up` stops instead, since its guests would be recreated from the new image).
 "$BIN" generate-artefacts -f compose-examples/quickstart/testbed.yaml
@@ -14,5 +17,7 @@ BIN=$(swift build -c release --show-bin-path)/tbctl
 "$BIN" status -f compose-examples/quickstart/testbed.yaml
 echo
 echo "The lab is up. Try:"
-echo "  $BIN status -f compose-examples/quickstart/testbed.yaml"
-echo "  $BIN down   -f compose-examples/quickstart/testbed.yaml"
+echo "  tbctl status -f compose-examples/quickstart/testbed.yaml"
+echo "  tbctl exec --all -f compose-examples/quickstart/testbed.yaml -- uname -r"
+echo "  tbctl ssh client -f compose-examples/quickstart/testbed.yaml"
+echo "  tbctl down   -f compose-examples/quickstart/testbed.yaml"
