@@ -56,25 +56,16 @@ public enum GuestCommand {
 final class LinePrinter: Sendable {
     private let prefix: String
     private let progress: Progress
-    private let pending = Locked([UInt8]())
+    private let pending = Locked(LineBuffer())
 
     init(prefix: String, progress: Progress) { self.prefix = prefix; self.progress = progress }
 
     func feed(_ bytes: [UInt8]) {
-        let lines = pending.withLock { buf -> [String] in
-            buf += bytes
-            var out: [String] = []
-            while let nl = buf.firstIndex(of: 0x0a) {
-                out.append(String(decoding: buf[..<nl], as: UTF8.self))
-                buf.removeSubrange(...nl)
-            }
-            return out
-        }
+        let lines = pending.withLock { $0.lines(adding: bytes) }
         for l in lines { progress.line("\(prefix) | \(l)") }
     }
 
     func flush() {
-        let rest = pending.withLock { b -> [UInt8] in defer { b = [] }; return b }
-        if !rest.isEmpty { progress.line("\(prefix) | \(String(decoding: rest, as: UTF8.self))") }
+        if let rest = pending.withLock({ $0.rest() }) { progress.line("\(prefix) | \(rest)") }
     }
 }

@@ -12,7 +12,7 @@ final class OutputSink: Sendable {
     private let ctx: RunContext
     private let metrics: [(name: String, regex: NSRegularExpression)]
     private let capture: Bool
-    private let lines = Locked([UInt8]())
+    private let lines = Locked(LineBuffer())
     private let captured = Locked([UInt8]())
     /// A background job's lines, for `wait: {log: ...}`.
     let log: LogWatch?
@@ -36,8 +36,7 @@ final class OutputSink: Sendable {
 
     /// The last line, when it had no newline.
     func finish() {
-        let rest = lines.withLock { l -> [UInt8] in defer { l = [] }; return l }
-        if !rest.isEmpty { take(String(decoding: rest, as: UTF8.self)) }
+        if let rest = lines.withLock({ $0.rest() }) { take(rest) }
     }
 
     /// stdout so far, trimmed: the value `register` stores.
@@ -46,15 +45,7 @@ final class OutputSink: Sendable {
     }
 
     private func complete(_ bytes: [UInt8]) -> [String] {
-        lines.withLock { buf in
-            buf += bytes
-            var out: [String] = []
-            while let nl = buf.firstIndex(of: 0x0a) {
-                out.append(String(decoding: buf[..<nl], as: UTF8.self))
-                buf.removeSubrange(...nl)
-            }
-            return out
-        }
+        lines.withLock { $0.lines(adding: bytes) }
     }
 
     private func take(_ line: String) {

@@ -57,17 +57,13 @@ final class RunDisplay: RunEvents {
 /// Chunks of output into whole lines, each with its prefix: `web-0 server | listening`.
 final class LineJoiner: Sendable {
     private struct Key: Hashable { var prefix: String; var stream: Int }
-    private let pending = Locked([Key: [UInt8]]())
+    private let pending = Locked([Key: LineBuffer]())
 
     func add(_ prefix: String, _ stream: LogStream, _ bytes: [UInt8]) -> [String] {
         pending.withLock { all in
             let key = Key(prefix: prefix, stream: stream.rawValue)
-            var buf = all[key, default: []] + bytes
-            var out: [String] = []
-            while let nl = buf.firstIndex(of: 0x0a) {
-                out.append("\(prefix) | " + String(decoding: buf[..<nl], as: UTF8.self))
-                buf.removeSubrange(...nl)
-            }
+            var buf = all[key, default: LineBuffer()]
+            let out = buf.lines(adding: bytes).map { "\(prefix) | " + $0 }
             all[key] = buf.isEmpty ? nil : buf
             return out
         }
@@ -78,8 +74,8 @@ final class LineJoiner: Sendable {
         pending.withLock { all in
             var out: [String] = []
             for s in [1, 2] {
-                if let rest = all.removeValue(forKey: Key(prefix: prefix, stream: s)), !rest.isEmpty {
-                    out.append("\(prefix) | " + String(decoding: rest, as: UTF8.self))
+                if var buf = all.removeValue(forKey: Key(prefix: prefix, stream: s)), let rest = buf.rest() {
+                    out.append("\(prefix) | " + rest)
                 }
             }
             return out
