@@ -17,6 +17,20 @@ enum Repo {
     static var tbctl: String { ProcessInfo.processInfo.environment["TBCTL_BIN"] ?? root + "/.build/debug/tbctl" }
     static var demoImage: String { root + "/images/out/tbctl-demo.qcow2" }
     static func fixture(_ name: String) -> String { root + "/Tests/E2ETests/Fixtures/" + name }
+
+    /// Checked once per test run: a demo image older than its build script (say, a checkout
+    /// moved on) makes tests fail for reasons that have nothing to do with what they test.
+    static let demoImageProblem: String? = {
+        let check = Process()
+        check.executableURL = URL(fileURLWithPath: "/bin/bash")
+        check.arguments = [root + "/images/build-demo-image.sh", "--check"]
+        check.standardOutput = FileHandle.nullDevice
+        check.standardError = FileHandle.nullDevice
+        do { try check.run() } catch { return "cannot check the demo image: \(error)" }
+        check.waitUntilExit()
+        return check.terminationStatus == 0 ? nil
+            : "\(demoImage) is missing or out of date: run images/build-demo-image.sh (scripts/test.sh does)"
+    }()
 }
 
 /// A copy of a fixture lab in a temporary folder, driven through the real `tbctl` binary.
@@ -30,9 +44,7 @@ struct TestLab {
         guard FileManager.default.isExecutableFile(atPath: Repo.tbctl) else {
             throw TBError(.notFound, "\(Repo.tbctl) is missing: run `swift build --product tbctl` (scripts/test.sh does) or set TBCTL_BIN")
         }
-        guard FileManager.default.fileExists(atPath: Repo.demoImage) else {
-            throw TBError(.notFound, "\(Repo.demoImage) is missing: run images/build-demo-image.sh (scripts/test.sh does)")
-        }
+        if let problem = Repo.demoImageProblem { throw TBError(.notFound, problem) }
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("tbctl-e2e-\(fixture)-\(UUID().uuidString.prefix(8))").path
         try FileManager.default.copyItem(atPath: Repo.fixture(fixture), toPath: dir)
         let text = try String(contentsOfFile: compose, encoding: .utf8).replacingOccurrences(of: "IMAGE", with: Repo.demoImage)
