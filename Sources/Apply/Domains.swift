@@ -2,6 +2,7 @@ import Core
 import Foundation
 import Hosts
 import TestbedState
+import Workspace
 
 extension Executor {
     /// Defines (or redefines) a domain from its artefact XML and records the XML's digest in the
@@ -70,6 +71,7 @@ extension Executor {
         }
         try context.update { $0.setup[guest] = nil }
         try SnapshotStore(context.workspace).forget(guests: [guest])   // its snapshots were in its disk
+        try ApplianceHostKeys.forget(aliases: [name], workspace: context.workspace)   // and its image's host key
     }
 
     func removeDomainIfPresent(_ name: String, on host: any HostConnection) async throws {

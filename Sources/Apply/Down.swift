@@ -5,6 +5,7 @@ import Hosts
 import OVSModel
 import Plan
 import TestbedState
+import Workspace
 
 extension Provisioner {
     /// Removes the project's guests, their disks and seeds, the management networks and OVS
@@ -37,6 +38,9 @@ extension Provisioner {
         // Snapshots live in the guests' disks: those of the hosts cleaned out are gone.
         let cleaned = Set(hosts.connections.keys).subtracting(failures.map(\.action.host))
         try SnapshotStore(workspace).forget(guests: Set(state.guests.filter { cleaned.contains($0.host) }.map(\.name)))
+        // So are the disks whose image brought its own host key: the next one may bring another.
+        try ApplianceHostKeys.forget(aliases: Set(state.guests.filter { cleaned.contains($0.host) }.map(Names.applianceKeyAlias)),
+                                     workspace: workspace)
         // The conditions went with the guests and bridges; once every host is clean, so does
         // their record (a host left over keeps it, for the next `down`).
         if failures.isEmpty && hosts.failures.isEmpty { try ConditionsRecord.remove(workspace) }

@@ -1,4 +1,5 @@
 import Core
+import Hosts
 import TestbedState
 
 /// The guests a command names: guest names, `--service` names and `--all`, combined, in state
@@ -34,6 +35,16 @@ public enum GuestSelection {
             wanted.formUnion(s.clones)
         }
         return userGuests.filter { wanted.contains($0.name) }
+    }
+
+    /// Commands that log in (exec, ssh, ssh-config's entries) refuse guests tbctl cannot log
+    /// in to (`seed: none` without `login:`), naming them, before anything runs.
+    public static func requireLogin(_ guests: [Guest], for command: String) throws {
+        let none = guests.filter { !$0.canLogIn }
+        guard let first = none.first else { return }
+        if none.count == 1 { throw GuestLoginError.none(first) }
+        throw TBError(.invalidInput, "\(command): guests \(none.map(\.name).joined(separator: ", ")) have no login: "
+                      + "their image has no cloud-init (`seed: none`) and the compose file gives no `login:`")
     }
 
     /// Exactly one guest (`tbctl ssh`).

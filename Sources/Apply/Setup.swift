@@ -4,10 +4,6 @@ import Hosts
 import TestbedState
 
 extension Executor {
-    func waitReady(_ guest: Guest) async throws {
-        try await context.host(guest.host).guestSession(guest, user: context.state.user, keyFile: context.workspace.keyFile).close()
-    }
-
     /// Runs the guest's setup script once and records it (by digest) so the next `up` skips it.
     func runSetup(_ guest: Guest) async throws {
         guard let script = guest.setup else { return }

@@ -3,6 +3,7 @@ import Foundation
 import Hosts
 import TestbedState
 import Vocabulary
+import Workspace
 
 extension Executor {
     func pool(_ host: any HostConnection) async throws -> any PoolHandle {
@@ -62,16 +63,26 @@ extension Executor {
             for s in try await dom.snapshots() { try await s.delete(metadataOnly: true) }
             try SnapshotStore(context.workspace).forget(guests: [guest.name])
         }
+        // A new disk may hold another image's SSH host key: forget the one recorded for it.
+        try ApplianceHostKeys.forget(guest, workspace: context.workspace)
+        if guest.disk.isFullCopy {
+            try context.update { $0.setVolume(host.name, guest.disk.volume, nil) }
+            try await createFullCopy(guest.disk.volume, of: guest.disk.backingVolume, format: guest.disk.backingFormat,
+                                     capacity: guest.disk.capacityBytes, on: host)
+            try context.update { $0.setVolume(host.name, guest.disk.volume, guest.disk.copyRecord) }
+            return
+        }
         try await createOverlay(guest.disk.volume, backing: guest.disk.backingVolume, format: guest.disk.backingFormat,
                                 capacity: guest.disk.capacityBytes, on: host)
     }
 
     func uploadSeed(_ guest: Guest) async throws {
+        guard let seedVolume = guest.seedVolume else { return }
         let path = context.artefact(guest.name, "seed.iso")
         guard let bytes = FileManager.default.contents(atPath: path) else {
             throw TBError(.notFound, "seed \(path) is missing: run `tbctl generate-artefacts`")
         }
-        try await uploadVolume(guest.seedVolume, from: path, to: try context.host(guest.host), digest: Digest.sha256Hex(bytes))
+        try await uploadVolume(seedVolume, from: path, to: try context.host(guest.host), digest: Digest.sha256Hex(bytes))
     }
 
     func removeVolume(_ name: String, on host: any HostConnection) async throws {

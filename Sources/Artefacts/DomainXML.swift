@@ -44,13 +44,18 @@ public enum DomainXML {
 
     private static func disks(guest: Guest, poolPath: String) -> String {
         let disk = XMLEscape.attribute(volumePath(poolPath, guest.disk.volume))
-        let seed = XMLEscape.attribute(volumePath(poolPath, guest.seedVolume))
-        return """
+        var x = """
                 <disk type='file' device='disk'>
                   <driver name='qemu' type='qcow2' discard='unmap'/>
                   <source file='\(disk)'/>
                   <target dev='vda' bus='virtio'/>
                 </disk>
+
+            """
+        // A guest whose image has no cloud-init (`seed: none`) gets no cdrom at all.
+        guard let seedVolume = guest.seedVolume else { return x }
+        let seed = XMLEscape.attribute(volumePath(poolPath, seedVolume))
+        x += """
                 <disk type='file' device='cdrom'>
                   <driver name='qemu' type='raw'/>
                   <source file='\(seed)'/>
@@ -59,6 +64,7 @@ public enum DomainXML {
                 </disk>
 
             """
+        return x
     }
 
     private static func interface(_ nic: Guest.NIC, datapath: Datapath) -> String {
@@ -78,12 +84,14 @@ public enum DomainXML {
         return x + rom + "    </interface>\n"
     }
 
-    /// Serial console on a pty, logged, so a guest that never reaches SSH can be diagnosed.
+    /// Serial console on a pty, logged, so a guest that never reaches SSH can be diagnosed
+    /// (`tbctl console --log`). The log is appended to: libvirt replaces it at every start
+    /// otherwise, and the boot that failed is often the one before the restart.
     private static func console(domain: String) -> String {
-        let log = XMLEscape.attribute("/var/log/libvirt/qemu/\(domain)-serial.log")
+        let log = XMLEscape.attribute(serialLogPath(domain: domain))
         return """
                 <serial type='pty'>
-                  <log file='\(log)' append='off'/>
+                  <log file='\(log)' append='on'/>
                   <target port='0'/>
                 </serial>
                 <console type='pty'>
@@ -92,6 +100,9 @@ public enum DomainXML {
 
             """
     }
+
+    /// Where libvirt (virtlogd) keeps the guest's serial console log on its host.
+    public static func serialLogPath(domain: String) -> String { "/var/log/libvirt/qemu/\(domain)-serial.log" }
 
     static func volumePath(_ poolPath: String, _ volume: String) -> String {
         (poolPath.hasSuffix("/") ? poolPath : poolPath + "/") + volume

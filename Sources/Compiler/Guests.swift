@@ -27,25 +27,35 @@ extension Context {
         let golden = services.first { $0.name == inst.role.service }?.golden
         let disk: Guest.Disk = switch inst.role.kind {
         case .single: .init(volume: Names.diskVolume(guest: inst.name), backingVolume: base.volume,
-                            backingFormat: base.format, capacityBytes: spec.diskBytes)
+                            backingFormat: base.format, capacityBytes: spec.diskBytes, fullCopy: spec.fullCopy)
         case .golden: .init(volume: golden!.volume, backingVolume: base.volume,
                             backingFormat: base.format, capacityBytes: spec.diskBytes)
         case .clone: .init(volume: Names.diskVolume(guest: inst.name),
                            backingVolume: golden?.volume ?? base.volume,
-                           backingFormat: golden == nil ? base.format : .qcow2, capacityBytes: spec.diskBytes)
+                           backingFormat: golden == nil ? base.format : .qcow2, capacityBytes: spec.diskBytes,
+                           fullCopy: spec.fullCopy)
         }
         let isGolden = inst.role.kind == .golden
         let setup = isGolden ? spec.goldenSetup : spec.setup
         let hostKey = try Ed25519Key.derive(secret: input.projectKey.seed, label: "hostkey:\(inst.name)")
-        return Guest(
+        var guest = Guest(
             name: inst.name, domain: Names.domain(project: c.project, guest: inst.name), host: host.name,
             role: inst.role, cpus: spec.cpus, memoryMiB: inst.memoryMiB, disk: disk,
-            seedVolume: Names.seedVolume(guest: inst.name), nics: nics,
+            seedVolume: spec.seed ? Names.seedVolume(guest: inst.name) : nil, nics: nics,
             hostKey: hostKey.publicLine(comment: inst.name), setup: setup,
             setupDigest: try setup.map(input.digest),
             files: isGolden ? [] : spec.files.map { .init(source: $0.source, destination: $0.destination) },
             env: Dictionary(spec.env.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last }),
             userData: isGolden ? nil : spec.userData)
+        guest.login = spec.login.map { .init(user: $0.user, keyFile: $0.keyFile, passwordFile: $0.passwordFile) }
+        guest.wait = switch spec.effectiveWait {
+        case .ssh: .ssh
+        case .port(let p): .port(p)
+        case .none: Guest.Wait.none
+        }
+        // The golden builder must be logged in to for its setup, whatever the clones wait for.
+        if isGolden { guest.wait = .ssh }
+        return guest
     }
 }
 

@@ -64,14 +64,20 @@ struct GuestDraft {
     var replicas: Int?
     var replicasMark: Mark?
     var goldenSetup: String?
+    var seed = true
+    var login: LoginSpec?
+    var wait: WaitSpec?
+    var fullCopy = false
 
     /// NICs this guest puts on a network: one per entry, or one per clone for a service.
     var copies: Int { replicas ?? 1 }
 
     var spec: GuestSpec {
-        GuestSpec(name: name, mark: keyMark, image: image?.value ?? "", cpus: cpus, memoryMiB: memoryMiB,
+        var s = GuestSpec(name: name, mark: keyMark, image: image?.value ?? "", cpus: cpus, memoryMiB: memoryMiB,
                   diskBytes: diskBytes, host: host?.value, networks: nics.compactMap(\.spec), setup: setup,
                   files: files, env: env, userData: userData, replicas: replicas, replicasMark: replicasMark,
                   goldenSetup: goldenSetup)
+        s.seed = seed; s.login = login; s.wait = wait; s.fullCopy = fullCopy
+        return s
     }
 }

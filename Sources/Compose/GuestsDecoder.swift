@@ -3,7 +3,7 @@ import YAML
 /// `guests:`: single guests, and services (`replicas: N`: N linked clones of a golden image).
 enum GuestsDecoder {
     static let keys = ["image", "cpus", "memory", "disk", "host", "networks", "setup", "files", "env",
-                       "user_data", "replicas", "golden"]
+                       "user_data", "replicas", "golden", "seed", "login", "wait"]
 
     static func decode(_ node: Node?, ctx: DecodeContext) -> [GuestDraft] {
         Fields.entries(of: node, .root.key("guests"), ctx: ctx).map { guest($0, ctx: ctx) }
@@ -22,7 +22,12 @@ enum GuestsDecoder {
         g.host = located(f["host"], e.path.key("host"), ctx: ctx)
         g.cpus = f["cpus"].flatMap { Values.int($0, e.path.key("cpus"), min: 1, ctx: ctx) } ?? 1
         g.memoryMiB = f["memory"].flatMap { Sizes.mebibytes($0, e.path.key("memory"), min: 64, ctx: ctx) } ?? 512
-        g.diskBytes = f["disk"].flatMap { disk($0, e.path.key("disk"), ctx: ctx) }
+        if let node = f["disk"] {
+            (g.diskBytes, g.fullCopy) = ApplianceDecoder.disk(node, e.path.key("disk"), size: { disk($0, $1, ctx: ctx) }, ctx: ctx)
+        }
+        g.seed = f["seed"].flatMap { ApplianceDecoder.seed($0, e.path.key("seed"), ctx: ctx) } ?? true
+        g.login = f["login"].flatMap { ApplianceDecoder.login($0, e.path.key("login"), keyMark: f.keyMark("login"), ctx: ctx) }
+        g.wait = f["wait"].flatMap { ApplianceDecoder.wait($0, e.path.key("wait"), ctx: ctx) }
         if let node = f["networks"] {
             g.nics = GuestNICsDecoder.decode(node, e.path.key("networks"), isService: f["replicas"] != nil, ctx: ctx)
         }
@@ -33,6 +38,7 @@ enum GuestsDecoder {
         if let node = f["golden"] {
             g.goldenSetup = golden(node, f, e, isService: f["replicas"] != nil, ctx: ctx)
         }
+        ApplianceDecoder.check(g, f, ctx: ctx)
         return g
     }
 

@@ -94,6 +94,25 @@ public struct FileSpec: Sendable, Equatable {
     public init(source: String, destination: String) { self.source = source; self.destination = destination }
 }
 
+/// How tbctl logs in to a guest that does not read its seed (`login:`): the image's own user,
+/// with a private key file or a password file (absolute paths).
+public struct LoginSpec: Sendable, Equatable {
+    public var user: String
+    public var keyFile: String?
+    public var passwordFile: String?
+    public init(user: String, keyFile: String?, passwordFile: String?) {
+        self.user = user; self.keyFile = keyFile; self.passwordFile = passwordFile
+    }
+}
+
+/// How tbctl knows a guest is up (`wait:`): an SSH login, a TCP port on its management
+/// address, or nothing (the domain running is enough).
+public enum WaitSpec: Sendable, Equatable {
+    case ssh
+    case port(Int)
+    case none
+}
+
 public struct GuestSpec: Sendable {
     public var name: String
     public var mark: Mark?
@@ -112,6 +131,13 @@ public struct GuestSpec: Sendable {
     /// Mark of `replicas:`, for errors about the count.
     public var replicasMark: Mark?
     public var goldenSetup: String?
+    /// `seed: none`: the image has no cloud-init; no seed is attached.
+    public var seed: Bool = true
+    public var login: LoginSpec?
+    /// `wait:`; nil means the default: ssh when tbctl can log in (a seed or a login), else none.
+    public var wait: WaitSpec?
+    /// `disk: {copy: full}`: a full copy of the image instead of a linked clone.
+    public var fullCopy: Bool = false
     public init(name: String, mark: Mark?, image: String, cpus: Int, memoryMiB: Int, diskBytes: Int64?,
                 host: String?, networks: [NICSpec], setup: String?, files: [FileSpec],
                 env: [(key: String, value: String)], userData: String?, replicas: Int?, replicasMark: Mark?,
@@ -121,6 +147,8 @@ public struct GuestSpec: Sendable {
         self.files = files; self.env = env; self.userData = userData; self.replicas = replicas
         self.replicasMark = replicasMark; self.goldenSetup = goldenSetup
     }
+    /// What `wait:` comes to: by default ssh where tbctl can log in, nothing otherwise.
+    public var effectiveWait: WaitSpec { wait ?? (seed || login != nil ? .ssh : .none) }
     public var isService: Bool { replicas != nil }
 }
 

@@ -27,6 +27,9 @@ public protocol HostConnection: AnyObject, Sendable {
     /// A session to a guest of this host, waiting while it boots. The guest must present
     /// exactly the host key tbctl generated for it.
     func guestSession(_ guest: Guest, user: String, keyFile: String, timeout: Duration) async throws -> any GuestSession
+    /// Whether the guest's management address accepts a TCP connection on `port` (`wait: port
+    /// N`): made from the master for its own guests, through the host's SSH session otherwise.
+    func canConnect(toGuest guest: Guest, port: Int, timeout: Duration) async -> Bool
     /// Runs a shell script on the host (`sh -s`), passing its output on chunk by chunk as it
     /// comes (a packet capture): a subprocess on the master, an exec channel of the host's
     /// session elsewhere. Never throws for a non-zero exit; the result's stdout is empty.

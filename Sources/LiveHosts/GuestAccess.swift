@@ -10,14 +10,35 @@ extension LiveHost {
     /// exposed).
     public func guestSession(_ guest: Guest, user: String, keyFile: String,
                              timeout: Duration) async throws -> any GuestSession {
-        let blob = try Self.hostKeyBlob(guest.hostKey)
+        let (user, auth, hostKey) = try Self.access(guest, user: user, keyFile: keyFile)
         do {
             return LiveGuestSession(session: try await SSHSession.waitUntilReachable(
-                host: guest.managementIP, user: user, auth: .privateKeyFile(keyFile),
-                hostKey: .exact(blob: blob), through: session, timeout: timeout))
+                host: guest.managementIP, user: user, auth: auth,
+                hostKey: hostKey, through: session, timeout: timeout))
         } catch {
             throw error.asTBError(.ssh, "cannot reach guest over SSH").about("guest \(guest.name) on host \(name)")
         }
+    }
+
+    public func canConnect(toGuest guest: Guest, port: Int, timeout: Duration) async -> Bool {
+        if let session { return await session.canConnect(host: guest.managementIP, port: port, timeout: timeout) }
+        return await TCPProbe.canConnect(host: guest.managementIP, port: port, timeout: timeout)
+    }
+
+    /// A seeded guest: the project's user and key, and exactly the host key tbctl generated.
+    /// A guest without a seed: its `login:` and the host key its image brings, recorded on
+    /// first contact beside the project key. Without a login there is no way in.
+    static func access(_ guest: Guest, user: String, keyFile: String) throws -> (String, SSHAuth, HostKeyPolicy) {
+        if guest.hasSeed { return (user, .privateKeyFile(keyFile), .exact(blob: try hostKeyBlob(guest.hostKey))) }
+        guard let login = guest.login else { throw GuestLoginError.none(guest) }
+        let known = (keyFile as NSString).deletingLastPathComponent + "/" + Names.applianceKnownHostsFile
+        let policy = HostKeyPolicy.recorded(file: known, alias: Names.applianceKeyAlias(guest))
+        if let key = login.keyFile { return (login.user, .privateKeyFile(key), policy) }
+        guard let file = login.passwordFile, let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+            throw TBError(.io, "cannot read the password file \(login.passwordFile ?? "")", object: "guest \(guest.name)")
+        }
+        let password = text.split(separator: "\n", omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        return (login.user, .password(password), policy)
     }
 
     /// The wire blob of an `ssh-ed25519 AAAA… comment` line.

@@ -64,8 +64,8 @@ public struct Planner: Sendable {
     func expectedVolumes(_ host: String) -> Set<String> {
         var out = Set(state.images.filter { $0.hosts.contains(host) }.map(\.volume))
         for s in state.services { if let g = s.golden, g.host == host || g.hosts.contains(host) { out.insert(g.volume) } }
-        for g in guests(on: host) where g.role.kind != .golden { out.insert(g.disk.volume); out.insert(g.seedVolume) }
-        for g in guests(on: host) where g.role.kind == .golden { out.insert(g.seedVolume) }
+        for g in guests(on: host) where g.role.kind != .golden { out.insert(g.disk.volume) }
+        for g in guests(on: host) { if let seed = g.seedVolume { out.insert(seed) } }
         return out
     }
 }

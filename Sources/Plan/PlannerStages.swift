@@ -69,9 +69,11 @@ extension Planner {
         var out: [Action] = []
         for g in guests(on: host.name) {
             if g.role.kind != .golden {
-                let want = host.poolPath + "/" + g.disk.backingVolume
+                // A full copy has no backing file: the record says which image it was copied from.
+                let want: String? = g.disk.isFullCopy ? nil : host.poolPath + "/" + g.disk.backingVolume
                 if let have = inv.volumes[g.disk.volume] {
-                    if have.backingPath != want {
+                    let copied = !g.disk.isFullCopy || record.volume(host.name, g.disk.volume) == g.disk.copyRecord
+                    if have.backingPath != want || !copied {
                         out.append(.recreateDisk(guest: g.name, host: host.name, reason: "its image changed"))
                         fresh.insert(g.name)
                     }
@@ -80,7 +82,7 @@ extension Planner {
                     fresh.insert(g.name)
                 }
             }
-            if inv.volumes[g.seedVolume] == nil || record.volume(host.name, g.seedVolume) != artefacts[g.name]?.seed {
+            if let seed = g.seedVolume, inv.volumes[seed] == nil || record.volume(host.name, seed) != artefacts[g.name]?.seed {
                 out.append(.uploadSeed(guest: g.name, host: host.name))
             }
         }
@@ -126,7 +128,7 @@ extension Planner {
                 return .runSetup(guest: g.name, host: host.name)
             }
             let starting = fresh.contains(g.name) || inv.domains[g.domain]?.state != .running || restarts(g, inv, fresh: fresh)
-            return starting ? .waitReady(guest: g.name, host: host.name) : nil
+            return starting && g.readiness != .none ? .waitReady(guest: g.name, host: host.name) : nil
         }
     }
 }

@@ -45,15 +45,23 @@ public enum SSHConfig {
         }
         for g in guests {
             lines.append("")
+            guard g.hasSeed || g.login != nil else {
+                lines.append("# \(g.name): no entry, tbctl cannot log in to it (`seed: none` without `login:`).")
+                continue
+            }
             lines.append("Host \(g.name) \(guestAlias(project: state.project, guest: g.name))")
             lines.append("  HostName \(g.managementIP)")
-            lines.append("  User \(state.user)")
-            lines.append("  IdentityFile \(argument(workspace.keyFile, path: true))")
-            lines.append("  IdentitiesOnly yes")
-            lines.append("  HostKeyAlias \(guestAlias(project: state.project, guest: g.name))")
-            lines.append("  UserKnownHostsFile \(argument(workspace.guestKnownHosts, path: true))")
-            lines.append("  GlobalKnownHostsFile /dev/null")
-            lines.append("  StrictHostKeyChecking yes")
+            if let login = g.login, !g.hasSeed {
+                lines += appliance(g, login, workspace: workspace)
+            } else {
+                lines.append("  User \(state.user)")
+                lines.append("  IdentityFile \(argument(workspace.keyFile, path: true))")
+                lines.append("  IdentitiesOnly yes")
+                lines.append("  HostKeyAlias \(guestAlias(project: state.project, guest: g.name))")
+                lines.append("  UserKnownHostsFile \(argument(workspace.guestKnownHosts, path: true))")
+                lines.append("  GlobalKnownHostsFile /dev/null")
+                lines.append("  StrictHostKeyChecking yes")
+            }
             lines.append("  UpdateHostKeys no")
             if let host = state.host(named: g.host), host.ssh != nil {
                 lines.append("  ProxyJump \(hostAlias(project: state.project, host: host.name))")
@@ -73,6 +81,24 @@ public enum SSHConfig {
             lines.append("  StrictHostKeyChecking yes")
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A guest without a seed: its image's own user and key (or password, typed at the
+    /// prompt), and its own host key, recorded on first contact in the file tbctl records it in
+    /// (under the same alias), then required.
+    static func appliance(_ g: Guest, _ login: Guest.Login, workspace: Workspace) -> [String] {
+        var lines = ["  User \(login.user)"]
+        if let key = login.keyFile {
+            lines.append("  IdentityFile \(argument(key, path: true))")
+            lines.append("  IdentitiesOnly yes")
+        } else {
+            lines.append("  PubkeyAuthentication no")
+        }
+        lines.append("  HostKeyAlias \(Names.applianceKeyAlias(g))")
+        lines.append("  UserKnownHostsFile \(argument(workspace.applianceKnownHosts, path: true))")
+        lines.append("  GlobalKnownHostsFile /dev/null")
+        lines.append("  StrictHostKeyChecking accept-new")
+        return lines
     }
 
     /// Writes `guests_known_hosts` and `ssh_config` (atomically; each only when it changed, so

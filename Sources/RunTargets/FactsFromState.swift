@@ -21,5 +21,9 @@ extension Facts {
                       Facts.Host(name: h.name, isMaster: h.isMaster, address: h.ssh.map { "\($0.user)@\($0.address):\($0.port)" })
                   },
                   services: services)
+        loginless = Set(state.userGuests.filter { !$0.canLogIn }.map(\.name))
+        loginlessServices = Set(state.services.filter { s in
+            s.clones.first.flatMap { state.guest(named: $0) }.map { !$0.canLogIn } ?? false
+        }.map(\.name))
     }
 }

@@ -8,6 +8,10 @@ public enum HostKeyPolicy: Sendable {
     /// Hosts: the project's OpenSSH known_hosts file. The first contact records the key
     /// (trust on first use); a different key later is refused.
     case knownHosts(file: String)
+    /// Guests whose image brings its own host key (no seed): trust on first use like
+    /// `knownHosts`, recorded under `alias` (the name OpenSSH's `HostKeyAlias` gives it) rather
+    /// than the address, so `ssh -F .testbed/ssh_config` reads the same entry.
+    case recorded(file: String, alias: String)
 }
 
 /// Host key blobs (SSH wire format: string type, then type-specific fields).
@@ -44,6 +48,8 @@ extension HostKeyPolicy {
             }
         case .knownHosts(let path):
             try verifyKnownHosts(KnownHostsFile(path: path), blob: blob, host: host, port: port, label: label)
+        case .recorded(let path, let alias):
+            try verifyKnownHosts(KnownHostsFile(path: path), blob: blob, host: alias, port: 22, label: label)
         }
     }
 

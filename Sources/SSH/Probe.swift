@@ -18,3 +18,18 @@ extension SSHSession {
         }
     }
 }
+
+/// A TCP port reached from this machine: guests on the master's management network, whose
+/// `wait: port N` tbctl checks directly (a remote host's guests: `SSHSession.canConnect`).
+public enum TCPProbe {
+    public static func canConnect(host: String, port: Int, timeout: Duration) async -> Bool {
+        let ms = Int32(clamping: timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
+        return await blocking {
+            guard let fd = try? Sockets.startConnect(host: host, port: port) else { return false }
+            defer { Glibc.close(fd) }
+            var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+            guard poll(&p, 1, ms) == 1 else { return false }
+            return Sockets.connectResult(fd) == 0
+        }
+    }
+}

@@ -41,6 +41,10 @@ public struct Facts: Sendable, Equatable {
     public var hosts: [Host]
     /// Service name -> the networks its clones have, in order (for predicted clones).
     public var services: [String: [String]]
+    /// Guests tbctl cannot log in to (`seed: none` without `login:`): no job can run on them.
+    public var loginless: Set<String> = []
+    /// Services whose clones are such guests (for predicted clones).
+    public var loginlessServices: Set<String> = []
 
     public init(project: String, composeFile: String, guests: [Guest], hosts: [Host], services: [String: [String]]) {
         self.project = project; self.composeFile = composeFile; self.guests = guests; self.hosts = hosts
@@ -63,6 +67,7 @@ public struct Facts: Sendable, Equatable {
         for i in 0..<replicas where !have.contains(i) {
             copy.guests.append(Guest(name: "\(service)-\(i)", service: service, index: i, host: nil, management: nil,
                                      addresses: Dictionary(uniqueKeysWithValues: networks.map { ($0, String?.none) })))
+            if loginlessServices.contains(service) { copy.loginless.insert("\(service)-\(i)") }
         }
         return copy
     }

@@ -8,6 +8,26 @@ public enum Selection {
     /// nothing, is a problem at its place in the file.
     public static func targets(of stage: Stage, in facts: Facts, problems: Problems) -> [Target] {
         guard let selector = stage.selector else { return [] }
+        let out = selected(selector, stage: stage, in: facts, problems: problems)
+        let loginless = out.filter { $0.kind == .guest && facts.loginless.contains($0.name) }.map(\.name)
+        if !loginless.isEmpty {
+            problems.add(mark(of: selector) ?? stage.mark, Path.root.key("stages").index(stage.index),
+                         "stage `\(stage.name)` selects \(loginless.count == 1 ? "guest" : "guests") \(loginless.joined(separator: ", ")) that tbctl cannot log in to "
+                         + "(`seed: none` without `login:` in the compose file): give \(loginless.count == 1 ? "it" : "them") a `login:` or select other guests")
+        }
+        return out
+    }
+
+    /// Where the selector is written, for problems about what it selects.
+    static func mark(of selector: Selector) -> Mark? {
+        switch selector {
+        case .pattern(let p): p.mark
+        case .services(let n), .guests(let n): n.first?.mark
+        case .all(let m), .hosts(_, let m): m
+        }
+    }
+
+    private static func selected(_ selector: Selector, stage: Stage, in facts: Facts, problems: Problems) -> [Target] {
         let path = Path.root.key("stages").index(stage.index)
         var out: [Target] = []
         switch selector {

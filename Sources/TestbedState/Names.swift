@@ -27,4 +27,9 @@ public enum Names {
     public static func diskVolume(guest: String) -> String { "\(guest).qcow2" }
     public static func seedVolume(guest: String) -> String { "\(guest)-seed.iso" }
     public static func goldenBuilder(service: String) -> String { "\(service)-golden" }
+    /// Host keys of guests without a seed (their image brings its own), recorded on first
+    /// contact; the file sits beside the project key in `.testbed/`.
+    public static let applianceKnownHostsFile = "appliances_known_hosts"
+    /// The name such a guest's key has in that file (OpenSSH's `HostKeyAlias`): its domain.
+    public static func applianceKeyAlias(_ guest: Guest) -> String { guest.domain }
 }

@@ -8,6 +8,7 @@ import TestbedState
 ///     .testbed/id_ed25519(.pub)      project key: logs in to every guest; its seed derives guest host keys
 ///     .testbed/known_hosts           host keys of remote testbed hosts (trust on first use)
 ///     .testbed/guests_known_hosts    every guest's generated host key, for OpenSSH (derived from the state)
+///     .testbed/appliances_known_hosts host keys of guests without a seed (trust on first use)
 ///     .testbed/ssh_config            OpenSSH config: a Host entry per guest and remote host (`tbctl ssh-config`)
 ///     .testbed/artefacts/<guest>/    meta-data, user-data, network-config, seed.iso, domain.xml
 ///     .testbed/setup.json            which setup scripts ran where
@@ -31,6 +32,8 @@ public struct Workspace: Sendable {
     public var knownHosts: String { path("known_hosts") }
     /// Guests' host keys under their `HostKeyAlias`, for OpenSSH; rewritten from the state.
     public var guestKnownHosts: String { path("guests_known_hosts") }
+    /// Host keys of guests with `seed: none`, recorded at first contact under their domain name.
+    public var applianceKnownHosts: String { path(Names.applianceKnownHostsFile) }
     /// The OpenSSH config `tbctl ssh` runs `ssh -F` with (the same text `tbctl ssh-config` prints).
     public var sshConfig: String { path("ssh_config") }
     public var artefacts: String { path("artefacts") }

@@ -102,6 +102,7 @@ struct Exec: AsyncParsableCommand {
         let wantsGuests = !guests.isEmpty || !service.isEmpty || all || hosts.isEmpty
         let selected = wantsGuests ? try usage { try GuestSelection.select(state, guests: guests, services: service, all: all,
                                                                            composeFile: project.workspace.composeFile) } : []
+        try GuestSelection.requireLogin(selected, for: "exec")
         let hostNames = try usage { try Self.hosts(hosts, in: state) }
         guard !selected.isEmpty || !hostNames.isEmpty else { throw TBError(.notFound, "testbed \(state.project) has no guests") }
         let exec = GuestExec(state: state, workspace: project.workspace, connector: project.workspace.liveHosts,

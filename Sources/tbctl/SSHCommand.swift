@@ -32,6 +32,7 @@ struct SSHCommand: ParsableCommand {
         let project = Project(composeFile: options.file)
         let state = try TestbedState.load(from: project.workspace.stateFile)
         let g = try GuestSelection.one(state, guest, composeFile: project.workspace.composeFile)
+        try GuestSelection.requireLogin([g], for: "ssh")
         try SSHConfig.write(state, workspace: project.workspace)
         var argv = ["ssh", "-F", project.workspace.sshConfig]
         if verbose { argv.append("-v") }

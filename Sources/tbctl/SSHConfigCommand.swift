@@ -26,8 +26,11 @@ struct SSHConfigCommand: ParsableCommand {
     /// `tbctl ssh-config --format json` (docs/cli.md).
     struct Document: Encodable {
         struct Guest: Encodable {
-            var guest: String, aliases: [String], hostName: String, user: String, identityFile: String
-            var hostKeyAlias: String, hostKey: String
+            /// identityFile is absent for a guest logged in to with a password; hostKey for a
+            /// guest without a seed (its image's own key, recorded in knownHostsFile at first contact).
+            var guest: String, aliases: [String], hostName: String, user: String, identityFile: String?
+            var hostKeyAlias: String, hostKey: String?
+            var knownHostsFile: String?
             /// The remote host's alias to jump through; absent for guests on the master.
             var proxyJump: String?
         }
@@ -51,12 +54,19 @@ struct SSHConfigCommand: ParsableCommand {
         let p = state.project
         return Document(
             project: p, configFile: w.sshConfig, knownHostsFile: w.guestKnownHosts, hostsKnownHostsFile: w.knownHosts,
-            guests: state.userGuests.map { g in
+            guests: state.userGuests.filter(\.canLogIn).map { g in
                 let remote = state.host(named: g.host).flatMap { $0.ssh == nil ? nil : $0.name }
-                return .init(guest: g.name, aliases: [g.name, SSHConfig.guestAlias(project: p, guest: g.name)], hostName: g.managementIP,
+                let aliases = [g.name, SSHConfig.guestAlias(project: p, guest: g.name)]
+                let jump = remote.map { SSHConfig.hostAlias(project: p, host: $0) }
+                if let login = g.login, !g.hasSeed {
+                    return .init(guest: g.name, aliases: aliases, hostName: g.managementIP, user: login.user,
+                                 identityFile: login.keyFile, hostKeyAlias: Names.applianceKeyAlias(g), hostKey: nil,
+                                 knownHostsFile: w.applianceKnownHosts, proxyJump: jump)
+                }
+                return .init(guest: g.name, aliases: aliases, hostName: g.managementIP,
                              user: state.user, identityFile: w.keyFile, hostKeyAlias: SSHConfig.guestAlias(project: p, guest: g.name),
                              hostKey: g.hostKey.split(separator: " ").prefix(2).joined(separator: " "),
-                             proxyJump: remote.map { SSHConfig.hostAlias(project: p, host: $0) })
+                             knownHostsFile: nil, proxyJump: jump)
             },
             hosts: state.hosts.compactMap { h in
                 h.ssh.map { .init(host: h.name, alias: SSHConfig.hostAlias(project: p, host: h.name), hostName: $0.address,

@@ -64,7 +64,7 @@ import Vocabulary
                   <rom enabled='no'/>
                 </interface>
                 <serial type='pty'>
-                  <log file='/var/log/libvirt/qemu/lab-db-serial.log' append='off'/>
+                  <log file='/var/log/libvirt/qemu/lab-db-serial.log' append='on'/>
                   <target port='0'/>
                 </serial>
                 <console type='pty'>

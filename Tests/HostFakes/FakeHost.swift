@@ -30,12 +30,19 @@ public final class FakeHost: HostConnection {
     public func guestSession(_ guest: Guest, user: String, keyFile: String,
                              timeout: Duration) async throws -> any GuestSession {
         try await lab.call(spec.name, "guest.connect", guest.name)
+        guard guest.canLogIn else { throw GuestLoginError.none(guest) }
         let running = lab.with(spec.name) { $0.domains[guest.domain]?.state == .running }
         guard running else {
             throw TBError(.ssh, "cannot reach guest over SSH", object: "guest \(guest.name) on host \(spec.name)",
                           cause: "\(user)@\(guest.managementIP) did not accept an SSH session within \(timeout)")
         }
         return FakeGuestSession(lab: lab, host: spec.name, guest: guest.name, domain: guest.domain)
+    }
+
+    /// A running guest's ports answer (the fake runs no servers to ask).
+    public func canConnect(toGuest guest: Guest, port: Int, timeout: Duration) async -> Bool {
+        (try? await lab.call(spec.name, "guest.probe", "\(guest.name):\(port)")) != nil
+            && lab.with(spec.name) { $0.domains[guest.domain]?.state == .running }
     }
 
     /// Records the script; a capture on a fake host captures nothing (exit 0, no output).
