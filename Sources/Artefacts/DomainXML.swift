@@ -88,7 +88,7 @@ public enum DomainXML {
     /// (`tbctl console --log`). The log is appended to: libvirt replaces it at every start
     /// otherwise, and the boot that failed is often the one before the restart.
     private static func console(domain: String) -> String {
-        let log = XMLEscape.attribute(serialLogPath(domain: domain))
+        let log = XMLEscape.attribute(Names.serialLog(domain: domain))
         return """
                 <serial type='pty'>
                   <log file='\(log)' append='on'/>
@@ -100,9 +100,6 @@ public enum DomainXML {
 
             """
     }
-
-    /// Where libvirt (virtlogd) keeps the guest's serial console log on its host.
-    public static func serialLogPath(domain: String) -> String { "/var/log/libvirt/qemu/\(domain)-serial.log" }
 
     static func volumePath(_ poolPath: String, _ volume: String) -> String {
         (poolPath.hasSuffix("/") ? poolPath : poolPath + "/") + volume

@@ -69,6 +69,18 @@ public protocol DomainHandle: Sendable {
     /// Changes a device of the running domain in place (a NIC's `<link state='down'/>`): `xml`
     /// is the device as the domain has it, with only what changes changed.
     func updateDevice(xml: String) async throws
+    /// The domain's serial console (`tbctl console`); `force` takes it over from another session.
+    func openConsole(force: Bool) async throws -> any ConsoleSession
+}
+
+/// An interactive serial console session. Its calls block: drive each direction from a
+/// thread of its own, never from Swift's cooperative pool.
+public protocol ConsoleSession: Sendable {
+    /// The console's next output; empty once the session ended (guest off, or `abort`).
+    func receive(max: Int) throws -> [UInt8]
+    func send(_ bytes: [UInt8]) throws
+    /// Ends the session; a `receive` blocked in another thread returns.
+    func abort()
 }
 
 extension DomainHandle {

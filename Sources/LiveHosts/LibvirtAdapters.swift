@@ -84,6 +84,7 @@ struct LiveDomain: DomainHandle {
 
     func xml() async throws -> String { try await domain.xml() }
     func updateDevice(xml: String) async throws { try await domain.updateDevice(xml: xml, .live) }
+    func openConsole(force: Bool) async throws -> any ConsoleSession { try await domain.openConsole(force: force) }
 }
 
 struct LiveSnapshot: SnapshotHandle {
@@ -200,3 +201,5 @@ extension MetadataScope {
         }
     }
 }
+
+extension ConsoleStream: ConsoleSession {}

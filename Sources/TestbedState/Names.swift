@@ -27,6 +27,9 @@ public enum Names {
     public static func diskVolume(guest: String) -> String { "\(guest).qcow2" }
     public static func seedVolume(guest: String) -> String { "\(guest)-seed.iso" }
     public static func goldenBuilder(service: String) -> String { "\(service)-golden" }
+    /// The guest's serial console log on its host, written by libvirt's virtlogd (appended to
+    /// at every start: `tbctl console --log`).
+    public static func serialLog(domain: String) -> String { "/var/log/libvirt/qemu/\(domain)-serial.log" }
     /// Host keys of guests without a seed (their image brings its own), recorded on first
     /// contact; the file sits beside the project key in `.testbed/`.
     public static let applianceKnownHostsFile = "appliances_known_hosts"

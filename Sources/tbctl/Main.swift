@@ -46,6 +46,7 @@ struct Tbctl: AsyncParsableCommand {
               tbctl status                guests, hosts, addresses
               tbctl exec --all -- CMD     run a command on every guest
               tbctl ssh GUEST             log in to a guest
+              tbctl console GUEST         its serial console (--log: what it printed)
               tbctl snapshot create NAME  snapshot every guest (restore, list, delete)
               tbctl scale web=5           set a service's number of clones
               tbctl impair web-0 --delay 100ms   network conditions: also link, partition, capture
@@ -62,7 +63,7 @@ struct Tbctl: AsyncParsableCommand {
             """,
         version: Version.description,
         subcommands: [GenerateArtefacts.self, Validate.self, Show.self, Plan.self, Up.self, Status.self,
-                      Exec.self, SSHCommand.self, SSHConfigCommand.self, SnapshotCommand.self, Scale.self, Down.self,
+                      Exec.self, SSHCommand.self, SSHConfigCommand.self, ConsoleCommand.self, SnapshotCommand.self, Scale.self, Down.self,
                       Link.self, Impair.self, PartitionCommand.self, CaptureCommand.self, MetricsCommand.self, Serve.self,
                       RunCommand.self, RunsCommand.self])
 }

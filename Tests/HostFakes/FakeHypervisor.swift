@@ -251,6 +251,14 @@ struct FakeDomain: DomainHandle {
         }
     }
 
+    /// A fake guest prints nothing; libvirt refuses a console of a domain that does not run.
+    func openConsole(force: Bool) async throws -> any ConsoleSession {
+        try await on("openConsole") { d, _ in
+            guard d.isActive else { throw TBError(.libvirt, "Requested operation is not valid: domain is not running") }
+        }
+        return FakeConsole()
+    }
+
     private func snapshotHandle(_ snap: String) -> any SnapshotHandle {
         FakeSnapshot(lab: lab, host: host, domain: name, name: snap)
     }
@@ -318,4 +326,14 @@ extension DomainState {
         case .pmsuspended: 7
         }
     }
+}
+
+/// A console session on a fake guest: silent, ended by `abort`.
+struct FakeConsole: ConsoleSession {
+    let ended = Locked(false)
+    func receive(max: Int) throws -> [UInt8] { [] }
+    func send(_ bytes: [UInt8]) throws {
+        if ended.current { throw TBError(.libvirt, "console stream ended") }
+    }
+    func abort() { ended.withLock { $0 = true } }
 }
