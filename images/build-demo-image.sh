@@ -9,8 +9,12 @@
 # Idempotent: nothing is rebuilt when the image, its checksum and the stamp of the inputs
 # (this script, images/guest/*, kernel version, busybox version) are up to date.
 #
-# Usage: images/build-demo-image.sh [--force | --check]
+# Usage: images/build-demo-image.sh [--force | --check] [--appliance PUBKEY]
 #        --check: exit 0 when the image is up to date, 1 when it would be rebuilt (builds nothing)
+#        --appliance PUBKEY: the image without cloud-init instead (images/out/tbctl-appliance.qcow2),
+#          like a router or firewall appliance: no NoCloud reader, root logs in with the given
+#          public key (baked in), DHCP on its first NIC, an SSH host key of its own made at
+#          first boot (images/guest/appliance-init). For tbctl's `seed: none` guests.
 # Env:   KVER (kernel version; default: the newest in /lib/modules with a /boot/vmlinuz-*)
 #        OUT (default images/out)  ROOT_MB (root fs size, default 256)
 #        REFRESH_DEBS=1 (download the .debs again instead of using images/out/debs)
@@ -24,8 +28,20 @@ ROOT_MB=${ROOT_MB:-256}
 BOOT_MB=16
 NAME=tbctl-demo
 IMG=$OUT/$NAME.qcow2
-FORCE=0 CHECK=0
-case ${1:-} in --force) FORCE=1;; --check) CHECK=1;; '') ;; *) echo "usage: $0 [--force|--check]" >&2; exit 2;; esac
+FORCE=0 CHECK=0 APPLIANCE_KEY=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --force) FORCE=1;; --check) CHECK=1;;
+    --appliance) [ $# -ge 2 ] || { echo "usage: $0 [--force|--check] [--appliance PUBKEY]" >&2; exit 2; }
+                 APPLIANCE_KEY=$2; shift;;
+    *) echo "usage: $0 [--force|--check] [--appliance PUBKEY]" >&2; exit 2;;
+  esac
+  shift
+done
+if [ -n "$APPLIANCE_KEY" ]; then
+  [ -f "$APPLIANCE_KEY" ] || { echo "build-demo-image: ERROR: no public key file $APPLIANCE_KEY" >&2; exit 2; }
+  NAME=tbctl-appliance; IMG=$OUT/$NAME.qcow2
+fi
 T0=$(date +%s.%N)
 say() { echo "build-demo-image: $*"; }
 die() { echo "build-demo-image: ERROR: $*" >&2; exit 1; }
@@ -70,7 +86,7 @@ fi
 if [ $CHECK = 0 ]; then mkdir -p "$OUT"; exec 8>"$OUT/.build.lock"; flock 8; fi
 STAMP=$( { sha256sum "$HERE/build-demo-image.sh"; (cd "$GUEST" && sha256sum $(ls | sort)); echo "kernel $KVER";
            echo "busybox $(dpkg-query -W -f='${Version}' busybox-static 2>/dev/null || /bin/busybox | head -n1)";
-           echo "root_mb $ROOT_MB"; } | sha256sum | cut -d' ' -f1)
+           echo "root_mb $ROOT_MB"; [ -z "$APPLIANCE_KEY" ] || echo "appliance $(cat "$APPLIANCE_KEY")"; } | sha256sum | cut -d' ' -f1)
 if [ $FORCE = 0 ] && [ -f "$IMG" ] && [ -f "$IMG.sha256" ] && [ "$(cat "$OUT/$NAME.stamp" 2>/dev/null)" = "$STAMP" ] &&
    [ "$(sha256sum < "$IMG" | cut -d' ' -f1)" = "$(cat "$IMG.sha256")" ]; then
   say "up to date: $IMG ($(du -k "$IMG" | cut -f1) KiB, sha256 $(cat "$IMG.sha256"), kernel $KVER)"
@@ -174,6 +190,13 @@ install -m755 "$GUEST/cloud-init" "$R/usr/bin/cloud-init"
 install -m644 "$GUEST/yaml.awk" "$R/usr/lib/tbctl-cloud/yaml.awk"
 install -m755 "$GUEST/udhcpc.script" "$R/usr/share/tbctl-cloud/udhcpc.script"
 install -m755 "$GUEST/acpi-power" "$R/etc/acpi/PWRF/00000080"
+if [ -n "$APPLIANCE_KEY" ]; then
+  # no NoCloud reader: rcS runs appliance-init instead (DHCP, host key, the baked login key)
+  rm -f "$R/usr/sbin/tbctl-cloud" "$R/usr/bin/cloud-init"
+  install -m755 "$GUEST/appliance-init" "$R/usr/sbin/appliance-init"
+  mkdir -p "$R/root/.ssh"; chmod 700 "$R/root/.ssh"
+  install -m600 "$APPLIANCE_KEY" "$R/root/.ssh/authorized_keys"
+fi
 ln -s tbctl-cloud.log "$R/var/log/cloud-init-output.log"
 ln -s tbctl-cloud.log "$R/var/log/cloud-init.log"
 # sudo: sudoers + a minimal PAM stack (NOPASSWD rules need only account/session)
@@ -198,7 +221,7 @@ password required pam_deny.so
 session  required pam_deny.so
 S
 BUILD_DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-{ echo "tbctl-demo $BUILD_DATE"; echo "kernel $KVER"; echo "busybox $(/bin/busybox | head -n1 | cut -d' ' -f2)";
+{ echo "$NAME $BUILD_DATE"; echo "kernel $KVER"; echo "busybox $(/bin/busybox | head -n1 | cut -d' ' -f2)";
   echo "dropbear $(ls "$OUT"/debs/dropbear-bin_*.deb | sed 's/.*dropbear-bin_//; s/_.*//')"; } > "$R/etc/tbctl-demo-release"
 cat > "$R/etc/os-release" <<O
 PRETTY_NAME="tbctl demo image (busybox, Debian kernel $KVER)"

@@ -111,6 +111,11 @@ struct FakeRunner: CommandRunner {
         case "sha256sum":
             guard let file = lab.with(host, { $0.files[path] }) else { return fail("sha256sum: \(path): No such file or directory") }
             return ok("\(file.content)  \(path)\n")
+        case "qemu-img" where argv.count > 1 && argv[1] != "info":
+            return qemuImg(argv)
+        case "rm":
+            lab.with(host) { $0.files[path] = nil }
+            return ok("")
         case "qemu-img":
             guard let file = lab.with(host, { $0.files[path] }) else { return fail("qemu-img: Could not open '\(path)'") }
             let snaps = file.snapshots.sorted { $0.key < $1.key }
@@ -118,6 +123,32 @@ struct FakeRunner: CommandRunner {
             return ok("{\"filename\": \"\(path)\", \"format\": \"\(file.format.rawValue)\", \"snapshots\": [\(snaps)]}\n")
         default:
             return CommandResult(status: 127, stdout: "", stderr: "\(argv.first ?? ""): command not found (not modelled by the fake host)")
+        }
+    }
+
+    /// `qemu-img convert` (a full copy: the source's bytes, no backing file), `resize`,
+    /// `compare` (equal when the copy was made from the source).
+    private func qemuImg(_ argv: [String]) -> CommandResult {
+        switch argv[1] {
+        case "convert":
+            let (from, to) = (argv[argv.count - 2], argv[argv.count - 1])
+            guard let src = lab.with(host, { $0.files[from] }) else { return fail("qemu-img: Could not open '\(from)'") }
+            lab.with(host) {
+                $0.files[to] = VolumeFile(format: .qcow2, capacity: src.capacity, allocation: src.allocation,
+                                          content: "full copy of \(from)")
+            }
+            return ok("")
+        case "resize":
+            let (to, size) = (argv[argv.count - 2], UInt64(argv[argv.count - 1]) ?? 0)
+            guard lab.with(host, { $0.files[to] }) != nil else { return fail("qemu-img: Could not open '\(to)'") }
+            lab.with(host) { $0.files[to]?.capacity = size }
+            return ok("Image resized.\n")
+        case "compare":
+            let (from, to) = (argv[argv.count - 2], argv[argv.count - 1])
+            let same = lab.with(host) { $0.files[to]?.content == "full copy of \(from)" }
+            return same ? ok("Images are identical.\n") : CommandResult(status: 1, stdout: "Content mismatch\n", stderr: "")
+        default:
+            return CommandResult(status: 127, stdout: "", stderr: "qemu-img \(argv[1]): not modelled by the fake host")
         }
     }
 

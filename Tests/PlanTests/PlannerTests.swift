@@ -31,8 +31,9 @@ import Testing
         inv.volumes[golden.volume] = .init(name: golden.volume, backingPath: "x", capacityBytes: 1)
         rec.setVolume(h.name, golden.volume, "built")
         for g in state.guests {
-            inv.volumes[g.seedVolume] = .init(name: g.seedVolume, backingPath: nil, capacityBytes: 1)
-            rec.setVolume(h.name, g.seedVolume, "s-\(g.name)")
+            let seed = g.seedVolume!
+            inv.volumes[seed] = .init(name: seed, backingPath: nil, capacityBytes: 1)
+            rec.setVolume(h.name, seed, "s-\(g.name)")
             guard g.role.kind != .golden else { continue }
             inv.volumes[g.disk.volume] = .init(name: g.disk.volume, backingPath: h.poolPath + "/" + g.disk.backingVolume, capacityBytes: 1)
             inv.domains[g.domain] = .init(name: g.domain, state: .running, configDigest: "x-\(g.name)")

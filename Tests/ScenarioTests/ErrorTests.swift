@@ -207,3 +207,33 @@ import Testing
         #expect(all.map { String($0.prefix(5)) } == ["3:9 `", "4:21 ", "5:14 ", "6:11 ", "8:20 ", "9:16 "], "\(all)")
     }
 }
+
+/// A stage that selects a guest tbctl cannot log in to (`seed: none` without `login:`) is
+/// refused before anything runs, at its selector (issue 16).
+@Suite struct LoginlessGuestTests {
+    @Test func stagesSelectingLoginlessGuestsAreRefused() {
+        var facts = testbed
+        facts.loginless = ["db"]
+        #expect(problem("""
+        stages:
+          - name: probe
+            guests: [client, db]
+            jobs: [{run: x}]
+        """, facts: facts) == "3:14 stage `probe` selects guest db that tbctl cannot log in to (`seed: none` without `login:` in the compose file): give it a `login:` or select other guests")
+        #expect(problem("""
+        stages:
+          - name: all
+            all: true
+            jobs: [{run: x}]
+        """, facts: facts).hasPrefix("3:10 stage `all` selects guest db"))
+        // Clones a scale job adds are predicted loginless like their service.
+        facts.loginlessServices = ["web"]
+        #expect(problem("""
+        stages:
+          - {name: grow, jobs: [{scale: {service: web, replicas: 4}}]}
+          - name: use
+            on: 'web-3'
+            jobs: [{run: x}]
+        """, facts: facts).contains("selects guest web-3 that tbctl cannot log in to"))
+    }
+}

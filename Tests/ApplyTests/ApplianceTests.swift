@@ -1,0 +1,70 @@
+import Apply
+import ComposeModel
+import Core
+import HostFakes
+import Hosts
+import TestbedState
+import TestSupport
+import Testing
+
+/// Guests whose image has no cloud-init (issue 16), through fake hosts: no seed, a full copy
+/// instead of a linked clone, readiness by the declared means, refusals naming the guest.
+@Suite struct ApplianceTests {
+    static func lab() throws -> Testbed {
+        try Testbed { lab, dir in
+            var router = Lab.guest("router", in: dir, setup: true)
+            router.seed = false
+            router.login = LoginSpec(user: "admin", keyFile: dir + "/golden.sh", passwordFile: nil)
+            router.fullCopy = true
+            var box = Lab.guest("box", in: dir)
+            box.seed = false
+            var sensor = Lab.guest("sensor", in: dir)
+            sensor.seed = false
+            sensor.wait = .port(8080)
+            lab.guests = [router, box, sensor, Lab.guest("web", in: dir)]
+        }
+    }
+
+    @Test func appliancesComeUpWithoutSeeds() async throws {
+        let t = try Self.lab()
+        defer { t.remove() }
+        try await t.up()
+        let files = t.lab.host("main").files
+        let pool = t.state.host(named: "main")!.poolPath
+        // No seed for the appliances; the cloud-init guest keeps its own.
+        for g in ["router", "box", "sensor"] {
+            #expect(files[pool + "/" + g + "-seed.iso"] == nil, "\(g)")
+            #expect(t.domain(g)?.xml.contains("device='cdrom'") == false, "\(g)")
+            #expect(t.domain(g)?.state == .running, "\(g)")
+        }
+        #expect(files[pool + "/web-seed.iso"] != nil && t.domain("web")?.xml.contains("device='cdrom'") == true)
+        // The full copy has no backing file and was compared with its image; the others are overlays.
+        let router = try #require(files[pool + "/router.qcow2"])
+        #expect(router.backingPath == nil && router.content.hasPrefix("full copy of "))
+        #expect(t.record.volume("main", "router.qcow2") == t.state.guest(named: "router")?.disk.copyRecord)
+        #expect(t.lab.calls.contains { $0.op == "runner.qemu-img" && $0.object.hasSuffix("router.qcow2") })
+        #expect(files[pool + "/box.qcow2"]?.backingPath != nil)
+        // The router's setup ran with its login; `box` (wait: none) was not waited for; the
+        // sensor's port was probed, never an SSH login.
+        #expect(t.domain("router")?.execs.contains { $0.contains("tbctl-setup-router.sh") } == true)
+        let connects = t.lab.calls.filter { $0.op == "guest.connect" }.map(\.object)
+        #expect(!connects.contains("box") && !connects.contains("sensor") && connects.contains("web"))
+        #expect(t.lab.calls.contains { $0.op == "guest.probe" && $0.object == "sensor:8080" })
+        // A second `up` changes nothing: the full copy's record matches.
+        let second = try await t.provisioner().plan()
+        #expect(second.stages.allSatisfy { $0.actions.isEmpty }, "\(second.stages)")
+    }
+
+    @Test func loginlessGuestsAreRefusedByName() async throws {
+        let t = try Self.lab()
+        defer { t.remove() }
+        try await t.up()
+        let box = try #require(t.state.guest(named: "box"))
+        #expect(throws: Never.self) { try GuestSelection.requireLogin([t.state.guest(named: "router")!], for: "exec") }
+        let e = #expect(throws: TBError.self) { try GuestSelection.requireLogin([box], for: "exec") }
+        #expect(e?.code == .invalidInput && e?.message.contains("guest box has no login") == true, "\(String(describing: e))")
+        // A session is refused by the host seam too (the conditions and the scenario runner use it).
+        let host = try await t.lab.connect(t.state.host(named: "main")!)
+        await #expect(throws: TBError.self) { try await host.guestSession(box, user: "root", keyFile: "/k") }
+    }
+}
