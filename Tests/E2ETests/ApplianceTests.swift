@@ -121,8 +121,11 @@ extension E2E {
 
         let session = "e2eapp-console"
         _ = try await Subprocess.run(["tmux", "kill-session", "-t", session])
-        let start = try await Subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "150", "-y", "40",
-                                              Repo.tbctl + " console -f " + lab.compose + " router"])
+        // The tmux server outlives this call: it must not hold our pipes (Foundation's Process
+        // passes more than 0-2 on Linux), or reading them would never end.
+        let closeAll = "for fd in /proc/$$/fd/*; do n=${fd##*/}; [ \"$n\" -gt 2 ] && eval \"exec $n>&-\"; done 2>/dev/null; "
+        let start = try await Subprocess.run(["bash", "-c", closeAll + "exec tmux new-session -d -s \"$0\" -x 150 -y 40 \"$1\" </dev/null >/dev/null 2>&1",
+                                              session, Repo.tbctl + " console -f " + lab.compose + " router"])
         #expect(start.succeeded, "\(start)")
         func screen() async throws -> String { try await Subprocess.run(["tmux", "capture-pane", "-p", "-t", session]).stdout }
         func waitFor(_ text: String) async throws -> Bool {
