@@ -61,6 +61,8 @@ extension E2E {
         #expect(full.succeeded && !full.stdout.contains("backing-filename"), "\(full)")
         let linked = try await Subprocess.run(["qemu-img", "info", "-U", "--output=json", pool + "/fw-0.qcow2"])
         #expect(linked.stdout.contains("backing-filename"), "\(linked)")
+        let remoteCopy = try await FakeHosts.exec("h1", ["qemu-img", "info", "-U", "--output=json", pool + "/box.qcow2"])
+        #expect(remoteCopy.succeeded && !remoteCopy.stdout.contains("backing-filename"), "\(remoteCopy)")
 
         // Without a login: exec and ssh say which guest and why (exit 2); `run` refuses the
         // stage that selects it, at its place in the scenario, before anything runs.
