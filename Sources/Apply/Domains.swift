@@ -72,6 +72,7 @@ extension Executor {
         try context.update { $0.setup[guest] = nil }
         try SnapshotStore(context.workspace).forget(guests: [guest])   // its snapshots were in its disk
         try ApplianceHostKeys.forget(aliases: [name], workspace: context.workspace)   // and its image's host key
+        try await removeSerialLog(name, on: host)
     }
 
     func removeDomainIfPresent(_ name: String, on host: any HostConnection) async throws {

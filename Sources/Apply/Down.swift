@@ -71,7 +71,10 @@ struct HostTeardown: Sendable {
         let project = context.state.project
         let domainsGone = await step("remove the project's domains") {
             let domains = try await host.projectDomains(project: project)
-            _ = try await concurrentMap(Array(domains.keys)) { try await executor.removeDomainIfPresent($0, on: host) }
+            _ = try await concurrentMap(Array(domains.keys)) {
+                try await executor.removeDomainIfPresent($0, on: host)
+                try await executor.removeSerialLog($0, on: host)   // appended across restarts: a new guest starts afresh
+            }
             context.progress.detail("removed \(plural(domains.count, "domain")) from \(host.name)")
         }
         let volumesGone = domainsGone ? await step("remove the project's volumes") { try await removeVolumes(purge: purge) } : false

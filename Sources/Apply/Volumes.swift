@@ -65,6 +65,7 @@ extension Executor {
         }
         // A new disk may hold another image's SSH host key: forget the one recorded for it.
         try ApplianceHostKeys.forget(guest, workspace: context.workspace)
+        try await removeSerialLog(guest.domain, on: host)
         if guest.disk.isFullCopy {
             try context.update { $0.setVolume(host.name, guest.disk.volume, nil) }
             try await createFullCopy(guest.disk.volume, of: guest.disk.backingVolume, format: guest.disk.backingFormat,
@@ -83,6 +84,12 @@ extension Executor {
             throw TBError(.notFound, "seed \(path) is missing: run `tbctl generate-artefacts`")
         }
         try await uploadVolume(seedVolume, from: path, to: try context.host(guest.host), digest: Digest.sha256Hex(bytes))
+    }
+
+    /// The serial console log is appended to across restarts (`tbctl console --log`): a new
+    /// disk, or the guest's removal, starts it afresh.
+    func removeSerialLog(_ domain: String, on host: any HostConnection) async throws {
+        _ = try await host.runner.check(["rm", "-f", Names.serialLog(domain: domain)])
     }
 
     func removeVolume(_ name: String, on host: any HostConnection) async throws {
