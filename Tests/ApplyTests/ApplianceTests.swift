@@ -55,6 +55,23 @@ import Testing
         #expect(second.stages.allSatisfy { $0.actions.isEmpty }, "\(second.stages)")
     }
 
+    /// A service of appliance clones with a golden setup: the builder boots without a seed and
+    /// is logged in to with the service's login.
+    @Test func anApplianceGoldenImageIsBuiltWithItsLogin() async throws {
+        let t = try Testbed { lab, dir in
+            var fw = Lab.guest("fw", in: dir, replicas: 2, golden: true)
+            fw.seed = false
+            fw.login = LoginSpec(user: "admin", keyFile: dir + "/setup.sh", passwordFile: nil)
+            lab.guests = [fw]
+        }
+        defer { t.remove() }
+        try await t.up()
+        let pool = t.state.host(named: "main")!.poolPath
+        #expect(t.lab.host("main").files.keys.filter { $0.hasPrefix(pool) && $0.hasSuffix("-seed.iso") }.isEmpty)
+        #expect(t.lab.calls.contains { $0.op == "guest.connect" && $0.object == "fw-golden" })
+        #expect(t.domain("fw-0")?.state == .running && t.domain("fw-1")?.state == .running)
+    }
+
     @Test func loginlessGuestsAreRefusedByName() async throws {
         let t = try Self.lab()
         defer { t.remove() }

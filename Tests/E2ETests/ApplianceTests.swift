@@ -70,6 +70,8 @@ extension E2E {
         #expect(refused.status == 2 && refused.stderr.contains("guest box has no login"), "\(refused)")
         let ssh = try await lab.run("ssh", "box")
         #expect(ssh.status == 2 && ssh.stderr.contains("guest box has no login"), "\(ssh)")
+        let allowed = try await lab.run("run", lab.dir + "/ok.yaml")
+        #expect(allowed.status == 0, "a stage on the appliance with its login and the cloud guest: \(allowed)")
         let run = try await lab.run("run", lab.dir + "/refused.yaml")
         #expect(run.status == 2 && run.stderr.contains("refused.yaml:3:") && run.stderr.contains("box"), "\(run)")
 
