@@ -5,11 +5,20 @@ import TestbedState
 
 extension Executor {
     /// Runs the guest's setup script once and records it (by digest) so the next `up` skips it.
+    /// A guest without a seed gets its `files` here first, over the same session.
     func runSetup(_ guest: Guest) async throws {
-        guard let script = guest.setup else { return }
-        try await runScript(guest, path: script)
+        guard let record = guest.setupRecord else { return }
+        let script = try guest.setup.map { path in
+            guard let bytes = FileManager.default.contents(atPath: path) else { throw TBError(.notFound, "setup script \(path) cannot be read") }
+            return (bytes: Array(bytes), name: (path as NSString).lastPathComponent)
+        }
+        let session = try await context.host(guest.host).guestSession(guest, user: context.state.user, keyFile: context.workspace.keyFile)
+        try await session.closing { s in
+            if !guest.hasSeed { try await copyFiles(guest, on: s) }
+            if let script { try await runScript(guest, script: script.bytes, name: script.name, on: s) }
+        }
         try context.update {
-            $0.setup[guest.name] = .init(digest: guest.setupDigest ?? "", at: ISO8601DateFormatter().string(from: Date()))
+            $0.setup[guest.name] = .init(digest: record, at: ISO8601DateFormatter().string(from: Date()))
         }
     }
 

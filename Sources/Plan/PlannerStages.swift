@@ -123,7 +123,7 @@ extension Planner {
     /// and without a script is waited for, so `up` ends when every guest answers over SSH.
     func setup(_ host: Host, _ inv: Inventory, fresh: Set<String>) -> [Action] {
         guests(on: host.name).filter { $0.role.kind != .golden }.compactMap { g in
-            if let digest = g.setupDigest,
+            if let digest = g.setupRecord,
                rerunSetup || fresh.contains(g.name) || record.setup[g.name]?.digest != digest {
                 return .runSetup(guest: g.name, host: host.name)
             }

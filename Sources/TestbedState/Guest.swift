@@ -116,6 +116,9 @@ extension TestbedState {
         }
 
         public var hasSeed: Bool { seedVolume != nil }
+        /// What the setup stage records as done on the guest's disk: its script's digest, or for
+        /// a guest without a seed whose `files` tbctl copies over SSH, at least that they were.
+        public var setupRecord: String? { setupDigest ?? (!hasSeed && !files.isEmpty ? "files" : nil) }
         public var readiness: Wait { wait ?? .ssh }
         /// tbctl can open an SSH session: the guest has its seed (project key) or a login.
         public var canLogIn: Bool { hasSeed || login != nil }

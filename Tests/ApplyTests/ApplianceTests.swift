@@ -16,6 +16,7 @@ import Testing
             router.seed = false
             router.login = LoginSpec(user: "admin", keyFile: dir + "/golden.sh", passwordFile: nil)
             router.fullCopy = true
+            router.files = [FileSpec(source: dir + "/golden.sh", destination: "/etc/router/")]
             var box = Lab.guest("box", in: dir)
             box.seed = false
             var sensor = Lab.guest("sensor", in: dir)
@@ -47,6 +48,7 @@ import Testing
         // The router's setup ran with its login; `box` (wait: none) was not waited for; the
         // sensor's port was probed, never an SSH login.
         #expect(t.domain("router")?.execs.contains { $0.contains("tbctl-setup-router.sh") } == true)
+        #expect(t.domain("router")?.guestFiles["/etc/router/golden.sh"] == Array("echo golden\n".utf8), "files copied over SSH")
         let connects = t.lab.calls.filter { $0.op == "guest.connect" }.map(\.object)
         #expect(!connects.contains("box") && !connects.contains("sensor") && connects.contains("web"))
         #expect(t.lab.calls.contains { $0.op == "guest.probe" && $0.object == "sensor:8080" })

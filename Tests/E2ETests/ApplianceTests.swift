@@ -45,7 +45,7 @@ extension E2E {
         // beside the cloud-init guest, and OpenSSH with the generated config gets in too (the
         // host key tbctl recorded at first contact).
         let setup = try await lab.run("exec", "router", "--", "cat /root/setup.log")
-        #expect(setup.status == 0 && setup.stdout.contains("as root"), "\(setup)")
+        #expect(setup.status == 0 && setup.stdout.contains("as root with hostname router zone lan"), "\(setup)")
         let both = try await lab.execJSON("cloud", "router", "--", "cat /etc/os-release | grep -c tbctl")
         #expect(both.status == 0, "\(both)")
         try await lab.tbctl("ssh-config")
