@@ -1,4 +1,4 @@
-import Apply
+@testable import Apply
 import ComposeModel
 import Core
 import HostFakes
@@ -72,6 +72,22 @@ import Testing
         #expect(t.lab.host("main").files.keys.filter { $0.hasPrefix(pool) && $0.hasSuffix("-seed.iso") }.isEmpty)
         #expect(t.lab.calls.contains { $0.op == "guest.connect" && $0.object == "fw-golden" })
         #expect(t.domain("fw-0")?.state == .running && t.domain("fw-1")?.state == .running)
+    }
+
+    /// A guest that never answers its declared wait is an error naming it and the port.
+    @Test func aPortThatNeverAnswersIsNamed() async throws {
+        let t = try Self.lab()
+        defer { t.remove() }
+        try await t.up()
+        t.lab.edit { $0.hosts["main"]?.domains["lab-sensor"]?.state = .shutoff }
+        let hosts = await HostSet.connect(t.state, via: t.lab)
+        defer { Task { await hosts.closeAll() } }
+        let context = try ApplyContext(state: t.state, workspace: t.workspace, hosts: hosts, progress: t.progress)
+        let sensor = try #require(t.state.guest(named: "sensor"))
+        let e = await #expect(throws: TBError.self) {
+            try await Executor(context: context).waitForPort(sensor, 8080, on: try #require(hosts["main"]), timeout: .milliseconds(300))
+        }
+        #expect(e?.code == .timeout && e?.message.contains("guest sensor did not accept a connection on port 8080") == true, "\(String(describing: e))")
     }
 
     @Test func loginlessGuestsAreRefusedByName() async throws {
