@@ -81,20 +81,14 @@ extension E2E {
 
     /// Every endpoint this server has (no run records here) answers as docs/openapi.yaml says.
     private func apiMatchesTheOpenAPIFile(_ base: String) async throws {
-        var exchanges: [[String: Any]] = []
+        let api = APIExchanges(base: base)
         for path in ["api/v1/server", "api/v1/testbed", "api/v1/guests", "api/v1/guests/b", "api/v1/guests/zz",
                      "api/v1/snapshots", "api/v1/charts", "metrics"] {
-            let (status, type, body) = try await curlAnswer(base + path)
-            exchanges.append(["method": "GET", "path": "/" + path, "status": status, "contentType": type, "body": body])
+            _ = try await api.call("GET", path)
         }
         let detail = try await curl(base + "api/v1/guests/b")
         #expect(detail.contains(#""network":"lan""#) && detail.contains(#""rxBytes":"#), "\(detail)")
-        let file = NSTemporaryDirectory() + "watch-exchanges-\(UUID().uuidString).json"
-        try JSONSerialization.data(withJSONObject: exchanges).write(to: URL(fileURLWithPath: file))
-        defer { try? FileManager.default.removeItem(atPath: file) }
-        let check = try await Subprocess.run(["/opt/tbctl-pytools/bin/python", Repo.root + "/tests/harness/openapi-check.py",
-                                              Repo.root + "/docs/openapi.yaml", file])
-        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+        try await api.check()
     }
 
     /// Headless Chromium shows every guest running; a guest stopped through libvirt (as with
