@@ -162,11 +162,14 @@ extension E2E {
         let id = try #require(started.body.firstMatch(of: #/"id":(\d+)/#).map { String($0.1) }, "\(started.body)")
         let page = try await Chromium.open(base + "#run=" + id,
                                            until: #"document.getElementById("run-log").dataset.done === "1" && document.querySelector("tr.run")"#,
-                                           eval: #"document.getElementById("run-status").textContent + "\n" + document.getElementById("run-log").textContent"#,
+                                           eval: #"document.getElementById("run-status").textContent + " | " + document.getElementById("run-log").textContent"#,
                                            screenshot: Artefacts.dir + "/dashboard-run.png")
         #expect(page.status == 0, "\(page.stderr)")
-        #expect(page.stdout.hasPrefix("passed") && page.stdout.contains("a/run-1 | hello from a")
-                && page.stdout.contains("b/run-1 | hello from b"), "\(page.stdout)")
+        // (cdp.py prints the value as JSON: a string in quotes, newlines as \n.)
+        #expect(page.stdout.hasPrefix(#""passed | "#), "\(page.stdout)")
+        for line in ["a/run-1 | hello from a", "a/run-1 | value: 42", "b/run-1 | hello from b", "b/run-1 | value: 42"] {
+            #expect(page.stdout.contains(line + "\\n"), "\(line) in \(page.stdout)")
+        }
         for path in ["api/v1/runs", "api/v1/runs/\(id)", "api/v1/runs/\(id)/logs", "api/v1/runs/99999", "api/v1/runs/x"] {
             _ = try await api.call("GET", path)
         }
@@ -182,7 +185,7 @@ extension E2E {
             try await Task.sleep(for: .milliseconds(500))
             status = try await curl(base + "api/v1/runs/\(holdID)").firstMatch(of: #/"status":"(\w+)"/#).map { String($0.1) } ?? ""
         }
-        #expect(status == "interrupted", "the cancelled run is \(status)")
+        #expect(status == "cancelled", "the cancelled run is \(status)")
         #expect(try await api.call("POST", "api/v1/runs/\(holdID)/cancel").status == 409)
 
         let bad = try await api.call("POST", "api/v1/runs", json: #"{"scenario": "bad.yaml"}"#)
