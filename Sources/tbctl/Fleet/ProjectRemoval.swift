@@ -27,7 +27,15 @@ enum ProjectRemoval {
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let ws = Workspace(composeFile: scratch + "/testbed.yaml")
         try ws.ensureRoot()
-        let state = Fleet.remains(project: project, composeFile: record?.composeFile ?? "", hosts: hosts)
+        // A remote host's key was recorded in the project's known_hosts, gone with its folder:
+        // it is then trusted on first contact again, in the scratch one.
+        let reachable = hosts.map { h -> TestbedState.Host in
+            guard let ssh = h.ssh, !FileManager.default.fileExists(atPath: h.knownHostsFile ?? "") else { return h }
+            var out = h
+            out.libvirtURI = TestbedState.Host.libvirtURI(ssh, knownHosts: ws.knownHosts)
+            return out
+        }
+        let state = Fleet.remains(project: project, composeFile: record?.composeFile ?? "", hosts: reachable)
         try await run(Provisioner(state: state, workspace: ws, progress: progress, connector: connector), purge, report)
     }
 
