@@ -109,6 +109,14 @@ public struct TestbedListing: Sendable, Encodable, Equatable {
     /// Hosts of the testbed that could not be asked.
     public var unreachable: [String]
 
+    public init(project: String, owner: String?, composeFile: String?, hosts: [String], guests: [String: Int],
+                created: Double?, expires: Double?, secondsLeft: Double?, expired: Bool, local: Bool,
+                diskBytes: UInt64, unreachable: [String]) {
+        self.project = project; self.owner = owner; self.composeFile = composeFile; self.hosts = hosts
+        self.guests = guests; self.created = created; self.expires = expires; self.secondsLeft = secondsLeft
+        self.expired = expired; self.local = local; self.diskBytes = diskBytes; self.unreachable = unreachable
+    }
+
     public static func list(_ results: [HostResult], now: Double) -> [TestbedListing] {
         let projects = Set(results.flatMap { (try? $0.result.get().projects) ?? [] })
         return projects.sorted().map { p in

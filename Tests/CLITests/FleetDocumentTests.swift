@@ -20,7 +20,7 @@ import Testing
             .init(host: "local", address: "local", reachable: true, error: nil),
             .init(host: "h2", address: "root@10.77.0.12:22", reachable: false, error: TBError(.unreachable, "no route to host"))])
         let text = Ls.text(doc)
-        let lines = text.split(separator: "\n").map(String.init)
+        let lines: [String] = text.split(separator: "\n").map { String($0) }
         #expect(lines.count == 5, "\(text)")
         #expect(lines[1].hasPrefix("lab (local)  alice@ws1  main,h1  2 run, 1 off  "), "\(lines[1])")
         #expect(lines[1].contains("  1h 59m  ") && lines[1].contains("3.0 MiB") && lines[1].hasSuffix("/home/alice/lab/testbed.yaml"))

@@ -141,15 +141,18 @@ extension E2E {
     }
 
     /// The multihost example (its subnets and project moved to this suite's) rehearsed on
-    /// this machine alone: every guest up here, each answers as itself.
-    @Test func upLocalRunsTheMultihostExampleOnOneHost() async throws {
+    /// this machine alone: every guest up here, each answers as itself; then a plain `up`
+    /// moves it to the (simulated) hosts, where each answers again.
+    @Test func upLocalRunsTheMultihostExampleOnOneHostThenOnTheHosts() async throws {
+        try await FakeHosts.up(["h1", "h2"])
         let lab = try TestLab(example: "multihost")
         defer { lab.removeDir() }
         try lab.replace("../../images/out/tbctl-demo.qcow2", with: Repo.demoImage)
         try lab.replace("project: multihost", with: "project: lab\nmanagement: {subnet: 10.241.0.0/16}")
         try lab.replace("10.10.0.", with: "10.242.0.")
         try lab.replace("10.30.0.", with: "10.244.0.")
-        _ = try await Self.tbctl(["down", "--project", "lab", "--purge"])
+        try lab.replace("    ssh: root@", with: "    identity: \(FakeHosts.clientKey)\n    ssh: root@")
+        _ = try await Self.tbctl(["down", "--project", "lab", "--purge"] + Self.h1)
 
         let up = try await lab.json(CLI.Apply.self, "up", "--local")
         #expect(up.status == 0 && up.document?.hosts == 1, "\(up)")
@@ -159,13 +162,27 @@ extension E2E {
         #expect(guests.allSatisfy { $0.host == "main" && $0.state == "running" }, "\(status)")
         #expect(try await lab.tbctl("status").stdout.contains("local mode"))
         #expect(try await Self.ls().testbed("lab")?.local == true)
-        // Same addresses as on the real hosts: the fixed ones of the compose file.
+        // The compose file's fixed addresses, as on the real hosts.
         #expect(guests.first { $0.guest == "db" }?.networks["back"] == "10.244.0.5")
-
-        let exec = try await lab.execJSON("--all", "--", "hostname")
+        var exec = try await lab.execJSON("--all", "--", "hostname")
         #expect(exec.status == 0, "\(exec)")
         for g in guests { #expect(exec.document?[g.guest]?.stdout == g.guest + "\n", "\(g.guest): \(exec)") }
+
+        // Back to the hosts: each pinned guest on its host, the master's copies gone.
+        let back = try await lab.json(CLI.Apply.self, "up")
+        #expect(back.status == 0 && back.document?.hosts == 3, "\(back)")
+        let placed = try #require(try await lab.json(CLI.Status.self, "status").document?.guests)
+        let hostOf = Dictionary(uniqueKeysWithValues: placed.map { ($0.guest, $0.host) })
+        #expect(hostOf["gw"] == "main" && hostOf["db"] == "h1" && hostOf["app-0"] == "h2" && hostOf["app-1"] == "h2", "\(hostOf)")
+        #expect(placed.allSatisfy { $0.state == "running" }, "\(placed)")
+        let onMain = try await Self.domains("qemu:///system")
+        #expect(onMain["lab-db"] == nil && onMain["lab-app-0"] == nil && onMain["lab-gw"] == "running", "\(onMain)")
+        #expect(try await Self.ls().testbed("lab").map { !$0.local && $0.hosts == ["main", "h1", "h2"] } == true)
+        exec = try await lab.execJSON("--all", "--", "hostname")
+        #expect(exec.status == 0, "\(exec)")
+        for g in placed { #expect(exec.document?[g.guest]?.stdout == g.guest + "\n", "\(g.guest): \(exec)") }
         #expect(try await lab.tbctl("down", "--purge").status == 0)
+        try await FakeHosts.down()
     }
 }
 }
