@@ -131,7 +131,7 @@ public struct TestbedListing: Sendable, Encodable, Equatable {
             }
             let failed = Set(results.filter { (try? $0.result.get()) == nil }.map(\.host.place))
             return TestbedListing(project: p, owner: record?.owner, composeFile: record?.composeFile,
-                                  hosts: record?.hosts.map(\.name) ?? found, guests: guests,
+                                  hosts: record.map { $0.hosts.map(\.name) }.flatMap { $0.isEmpty ? nil : $0 } ?? found, guests: guests,
                                   created: record?.created, expires: record?.expires, secondsLeft: record?.secondsLeft(now: now),
                                   expired: record?.isExpired(now: now) ?? false, local: record?.local ?? false, diskBytes: disk,
                                   unreachable: record?.hosts.filter { failed.contains($0.place) }.map(\.name) ?? [])
