@@ -52,6 +52,25 @@ import Workspace
         #expect(t.lab.host("main").hostRecords.isEmpty && t.lab.host("h1").hostRecords.isEmpty)
     }
 
+    /// `up` replacing a stale management network (a leftover of an older testbed of the name)
+    /// keeps the testbed's record: it lives in the host's Open_vSwitch row, not in the network.
+    @Test func theRecordOutlivesAReplacedManagementNetwork() async throws {
+        let t = try Testbed { lab, dir in lab.guests = [Lab.guest("db", in: dir)] }
+        defer { t.remove() }
+        var p = t.provisioner()
+        p.ttl = 600
+        try await p.upLocked()
+        let before = try #require(t.lab.host("main").hostRecords["tbctl-testbed-lab"])
+        // The guest is gone and the network left with another subnet: the next `up` replaces it.
+        t.lab.edit { w in
+            w.hosts["main"]?.domains = [:]
+            w.hosts["main"]?.networks["lab-mgmt"]?.address = NetworkAddress(address: "10.99.0.1", netmask: "255.255.255.0")
+        }
+        try await t.up()
+        #expect(t.lab.host("main").networks["lab-mgmt"]?.address == (try t.state.hosts[0].management.hostAddress()))
+        #expect(t.lab.host("main").hostRecords["tbctl-testbed-lab"] == before)
+    }
+
     @Test func lsCountsEachTestbedByItsExactName() async throws {
         let (lab, labTest) = try Self.sideBySide()
         defer { lab.remove(); labTest.remove() }
