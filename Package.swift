@@ -107,7 +107,7 @@ let package = Package(
         .testTarget(name: "ProjectTests", dependencies: ["Project", "TestbedState", "Workspace", "Core"]),
         // The CLI's contract: output format, error output and exit statuses.
         .testTarget(name: "CLITests", dependencies: [
-            "tbctl", "Project", "TestbedState", "Workspace", "Plan", "Core", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "tbctl", "Apply", "Project", "TestbedState", "Workspace", "Plan", "Core", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
         .testTarget(name: "YAMLTests", dependencies: ["YAML", "Core"]),
