@@ -137,6 +137,21 @@ extension E2E {
         let leftovers = try await Leftovers.of(project: "e2ettl")
         #expect(leftovers.domains.isEmpty && leftovers.networks.isEmpty && leftovers.bridges.isEmpty, "\(leftovers)")
         #expect(try await Self.ls().testbed("e2ettl") == nil)
+
+        // `tbctl serve --reap` does the same on its timer, with nobody asking.
+        let again = try await lab.tbctl("up", "--ttl", "1s")
+        #expect(again.status == 0, "\(again.stdout)\(again.stderr)")
+        let serve = try ServeProcess.start(lab, ["--listen", "127.0.0.1:0", "--reap", "--reap-interval", "10"])
+        defer { serve.stop() }
+        _ = try await serve.url()
+        let deadline = ContinuousClock.now + .seconds(90)
+        while try await Self.ls().testbed("e2ettl") != nil && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .seconds(1))
+        }
+        let log = (try? String(contentsOfFile: serve.log, encoding: .utf8)) ?? ""
+        #expect(try await Self.ls().testbed("e2ettl") == nil, "serve --reap left it: \(log)")
+        #expect(try await Leftovers.of(project: "e2ettl").domains.isEmpty, "\(log)")
+        #expect(serve.stop() == 0, "\(log)")
         #expect(try await lab.tbctl("down", "--purge").status == 0)
     }
 
