@@ -88,7 +88,7 @@ let package = Package(
         // The runner's targets on a real testbed: guest and host SSH sessions, the master's
         // shell, snapshots and scale through Apply.
         // They go through the Hosts protocols (LiveHosts in the CLI, HostFakes in tests).
-        .target(name: "RunTargets", dependencies: ["Runner", "Scenario", "Records", "Apply", "Hosts", "Project", "TestbedState",
+        .target(name: "RunTargets", dependencies: ["Runner", "Scenario", "Records", "Apply", "Conditions", "Hosts", "Project", "TestbedState",
                                                    "Workspace", "Core"]),
 
         .executableTarget(name: "tbctl", dependencies: [
@@ -107,7 +107,7 @@ let package = Package(
         .testTarget(name: "ProjectTests", dependencies: ["Project", "TestbedState", "Workspace", "Core"]),
         // The CLI's contract: output format, error output and exit statuses.
         .testTarget(name: "CLITests", dependencies: [
-            "tbctl", "Project", "TestbedState", "Workspace", "Plan", "Core", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            "tbctl", "Apply", "Project", "TestbedState", "Workspace", "Plan", "Core", .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .testTarget(name: "CoreTests", dependencies: ["Core"]),
         .testTarget(name: "YAMLTests", dependencies: ["YAML", "Core"]),
@@ -120,14 +120,14 @@ let package = Package(
         .testTarget(name: "LibvirtTests", dependencies: ["Libvirt", "Core"]),
         .testTarget(name: "SSHTests", dependencies: ["SSH", "Core"]),
         .testTarget(name: "OVSTests", dependencies: ["OVS", "OVSModel", "Core", "TestSupport"]),
-        .testTarget(name: "E2ETests", dependencies: ["Libvirt", "SSH", "TestbedState", "Workspace", "Project", "Apply", "Records", "Core"],
+        .testTarget(name: "E2ETests", dependencies: ["Libvirt", "SSH", "TestbedState", "Workspace", "Project", "Apply", "Conditions", "Records", "Core"],
                     exclude: ["Fixtures"]),
         .testTarget(name: "PlanTests", dependencies: ["Plan", "OVSModel", "Compiler", "TestbedState", "TestSupport"]),
         .testTarget(name: "ScenarioTests", dependencies: ["Scenario", "YAML", "Core"]),
         .testTarget(name: "RecordsTests", dependencies: ["Records", "Core"]),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "Scenario", "Records", "Core"]),
         .testTarget(name: "RunTargetsTests", dependencies: [
-            "RunTargets", "Runner", "Scenario", "Records", "Apply", "Artefacts", "HostFakes", "Hosts", "Project", "TestbedState",
+            "RunTargets", "Runner", "Scenario", "Records", "Apply", "Artefacts", "Conditions", "HostFakes", "Hosts", "Project", "TestbedState",
             "TestSupport", "Workspace", "Core",
         ]),
         // In-memory hosts behind the Hosts protocols, with injectable faults, for Apply's tests.

@@ -84,7 +84,7 @@ fi
 
 # ---- up to date? ---------------------------------------------------------------------
 if [ $CHECK = 0 ]; then mkdir -p "$OUT"; exec 8>"$OUT/.build.lock"; flock 8; fi
-STAMP=$( { sha256sum "$HERE/build-demo-image.sh"; (cd "$GUEST" && sha256sum $(ls | sort)); echo "kernel $KVER";
+STAMP=$( { sha256sum < "$HERE/build-demo-image.sh"; (cd "$GUEST" && sha256sum $(ls | sort)); echo "kernel $KVER";
            echo "busybox $(dpkg-query -W -f='${Version}' busybox-static 2>/dev/null || /bin/busybox | head -n1)";
            echo "root_mb $ROOT_MB"; [ -z "$APPLIANCE_KEY" ] || echo "appliance $(cat "$APPLIANCE_KEY")"; } | sha256sum | cut -d' ' -f1)
 if [ $FORCE = 0 ] && [ -f "$IMG" ] && [ -f "$IMG.sha256" ] && [ "$(cat "$OUT/$NAME.stamp" 2>/dev/null)" = "$STAMP" ] &&

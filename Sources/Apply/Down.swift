@@ -94,6 +94,9 @@ struct HostTeardown: Sendable {
             }
             if domainsGone { for g in context.state.guests where g.host == host.name { r.setup[g.name] = nil } }
         }
+        // The record goes last, and only once the rest is gone: until then `ls` and `down
+        // --project` must still find what is left.
+        if problems.isEmpty { _ = await step("remove the testbed record") { try await host.removeTestbedRecord(project: project) } }
         guard problems.isEmpty else {
             if problems.count == 1 { throw problems[0] }
             throw TBError(.failed, "\(problems.count) parts could not be removed", problems: problems)

@@ -17,6 +17,8 @@ public struct Provisioner: Sendable {
     public var rerunSetup = false
     /// Restart running guests whose definition changed (`--restart-changed`).
     public var restartChanged = false
+    /// `up --ttl`: the testbed expires this many seconds from now (else as recorded, or `ttl:`).
+    public var ttl: Int?
     /// Filled in as `up`, `scale` and `down` go, for `--format json`.
     public var report: ApplyReport?
 
@@ -108,7 +110,14 @@ public struct Provisioner: Sendable {
         await startStoppedPools(hosts, &inventories, &unreachable)
         try await hosts.closing { [inventories, unreachable] hosts in
             var failed: (any Error)?
-            do { try await apply(hosts, inventories, unreachable) } catch { failed = error }
+            let unrecorded = await recordTestbed(hosts)
+            do {
+                try await apply(hosts, inventories, unreachable)
+                if !unrecorded.isEmpty {
+                    throw TBError(.failed, "the testbed could not be recorded on every host (`tbctl ls` and `down --project` miss it there)",
+                                  problems: unrecorded.sorted { $0.key < $1.key }.map(\.value))
+                }
+            } catch { failed = error }
             // Conditions go back where a restart (of a guest, of ovs-vswitchd) lost them, also
             // after a partly failed `up`: on what did come up.
             try await keepConditions(hosts)

@@ -16,6 +16,8 @@ public struct CompileInput: Sendable {
     public var replicaOverrides: [String: Int]
     /// Where remote hosts' keys are recorded (goes into their libvirt URIs).
     public var knownHostsFile: String
+    /// `up --local`: every guest on the first host (the master), whatever `hosts:` and `host:` say.
+    public var local = false
     /// SHA-256 of a local file (setup scripts, images); the caller may cache it.
     public var digest: @Sendable (String) throws -> String
     /// First bytes of a local file, to detect an image's format.

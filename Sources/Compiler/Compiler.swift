@@ -28,11 +28,16 @@ struct Context {
     }
 
     mutating func run() throws {
-        let hosts = Compiler.hosts(c, knownHosts: input.knownHostsFile)
-        let instances = expand(c.guests, overrides: input.replicaOverrides)
+        let all = Compiler.hosts(c, knownHosts: input.knownHostsFile)
+        let hosts = input.local ? [all[0]] : all
+        var instances = expand(c.guests, overrides: input.replicaOverrides)
+        // Local mode: the pins name hosts this state does not have; every guest is on the master.
+        if input.local { for i in instances.indices { instances[i].spec.host = nil } }
         diagnostics += checkNames(instances)
         var placement = Placement(hosts: hosts)
-        placement.place(instances, previous: previousGuests)
+        // Into or out of local mode, the previous hosts say nothing about where guests go now.
+        let sameMode = (input.previous?.isLocal ?? input.local) == input.local
+        placement.place(instances, previous: sameMode ? previousGuests : PreviousGuests(nil))
         diagnostics += placement.diagnostics
         guard diagnostics.isEmpty else { return }
 
@@ -48,6 +53,8 @@ struct Context {
             tunnels: Compiler.tunnels(networks, hosts: hosts, project: c.project),
             services: services, guests: guests)
         state.retiredHosts = Compiler.retiredHosts(previous: input.previous, current: hosts)
+        state.ttl = c.ttl
+        state.local = input.local ? true : nil
     }
 }
 

@@ -31,9 +31,6 @@ extension Compiler {
     /// Remote libvirt over libvirt's own libssh2 transport: the project's identity and known_hosts,
     /// no `ssh` binary, no prompt.
     static func libvirtURI(_ ssh: TestbedState.Host.SSHEndpoint?, knownHosts: String) -> String {
-        guard let ssh else { return "qemu:///system" }
-        func q(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "/._-~"))) ?? s }
-        return "qemu+libssh2://\(ssh.user)@\(ssh.address):\(ssh.port)/system?sshauth=privkey"
-            + "&keyfile=\(q(ssh.identity))&known_hosts=\(q(knownHosts))&known_hosts_verify=normal"
+        TestbedState.Host.libvirtURI(ssh, knownHosts: knownHosts)
     }
 }

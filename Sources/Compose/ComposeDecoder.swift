@@ -3,7 +3,7 @@ import YAML
 
 /// The whole file: each section in turn, then the rules that need several sections.
 enum ComposeDecoder {
-    static let keys = ["project", "user", "management", "hosts", "images", "networks", "guests"]
+    static let keys = ["project", "user", "management", "ttl", "hosts", "images", "networks", "guests"]
 
     static func decode(_ root: Node, absolutePath: String, ctx: DecodeContext) -> ComposeFile? {
         guard let top = Fields(root, .root, allowed: keys, extensions: true, ctx: ctx) else { return nil }
@@ -23,8 +23,10 @@ enum ComposeDecoder {
         Capacity.checkNetworks(guests, networks: networks, ctx: ctx)
         Capacity.checkManagement(management, hosts: hosts, networks: networks, ctx: ctx)
 
-        return ComposeFile(path: absolutePath, project: project, user: user, management: management,
-                           hosts: hosts.map(\.spec), images: images, networks: networks.compactMap(\.spec),
-                           guests: guests.map(\.spec))
+        var file = ComposeFile(path: absolutePath, project: project, user: user, management: management,
+                               hosts: hosts.map(\.spec), images: images, networks: networks.compactMap(\.spec),
+                               guests: guests.map(\.spec))
+        file.ttl = ProjectDecoder.ttl(top, ctx: ctx)
+        return file
     }
 }

@@ -25,6 +25,17 @@ enum ProjectDecoder {
         return name
     }
 
+    /// `ttl: 2h`: how long a new testbed lives before `tbctl reap` may remove it (docs/fleet.md).
+    static func ttl(_ top: Fields, ctx: DecodeContext) -> Int? {
+        guard let node = top["ttl"], let text = Values.string(node, .root.key("ttl"), ctx: ctx) else { return nil }
+        switch Lifetime.seconds(text) {
+        case .success(let s): return s
+        case .failure(let e):
+            ctx.error(node.mark, .root.key("ttl"), "invalid ttl `\(text)`: \(e.message)")
+            return nil
+        }
+    }
+
     /// `management: {subnet: ...}`, or a /16 derived from the project name so that two
     /// projects on one machine are unlikely to collide: 10.(100 + fnv1a64(project) % 100).0.0/16.
     static func management(_ top: Fields, project: String, ctx: DecodeContext) -> ManagementSpec {

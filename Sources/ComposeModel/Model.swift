@@ -14,6 +14,8 @@ public struct ComposeFile: Sendable {
     public var images: [ImageSpec]
     public var networks: [NetworkSpec]
     public var guests: [GuestSpec]
+    /// `ttl:` in seconds: a new testbed's time to live (nil: none).
+    public var ttl: Int? = nil
 
     public init(path: String, project: String, user: String, management: ManagementSpec, hosts: [HostSpec],
                 images: [ImageSpec], networks: [NetworkSpec], guests: [GuestSpec]) {

@@ -29,7 +29,7 @@ public struct HostSet: Sendable {
 
     /// A host that could not be connected to is `unreachable` (exit status 3), whatever the
     /// transport said; that error (libvirt's, SSH's, a host key mismatch) is kept underneath.
-    static func unreachable(_ host: String, _ error: any Error) -> TBError {
+    public static func unreachable(_ host: String, _ error: any Error) -> TBError {
         let e = error.asTBError(.libvirt, "cannot reach host \(host)")
         if e.code == .cancelled || e.code == .unreachable { return e }
         var out = e.object?.hasPrefix("host \(host)") == true ? e : e.about("host \(host)")

@@ -48,6 +48,36 @@ public struct OVSSwitch: VirtualSwitch {
         }
     }
 
+    // MARK: host records
+
+    public func hostRecords(prefix: String) async throws -> [String: String] {
+        let out = try await runner.check(["ovs-vsctl", OVSSwitch.timeout, "--format=json", "--columns=external_ids",
+                                          "list", "Open_vSwitch"], code: .ovs)
+        let ids = try OVSJSON.tables(out).first?.rows.first?["external_ids"]?.stringMap ?? [:]
+        return ids.filter { $0.key.hasPrefix(prefix) }
+    }
+
+    /// Key and value are written as OVSDB's quoted (JSON) strings, so any text is stored as it is.
+    public func setHostRecord(key: String, value: String?) async throws {
+        let k = Self.quoted(key)
+        let command = value.map { ["set", "Open_vSwitch", ".", "external_ids:\(k)=\(Self.quoted($0))"] }
+            ?? ["remove", "Open_vSwitch", ".", "external_ids", k]
+        _ = try await runner.check(["ovs-vsctl", OVSSwitch.timeout] + command, code: .ovs)
+    }
+
+    static func quoted(_ s: String) -> String {
+        var out = "\""
+        for c in s.unicodeScalars {
+            switch c {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case _ where c.value < 0x20: out += "\\u00" + (c.value < 0x10 ? "0" : "") + String(c.value, radix: 16)
+            default: out.unicodeScalars.append(c)
+            }
+        }
+        return out + "\""
+    }
+
     // MARK: changing
 
     /// Runs `changes` as ONE ovs-vsctl transaction (removals first), then checks that every

@@ -13,6 +13,11 @@ public protocol VirtualSwitch: Sendable {
     /// Runs `ovs-ofctl add-flows` lines (`add …`, `delete …`) on `bridge` as one OpenFlow
     /// bundle: all of them or none.
     func applyFlows(bridge: String, _ lines: String) async throws
+    /// The host-wide records (the `Open_vSwitch` row's external_ids) whose key starts with
+    /// `prefix`: where a host keeps what it knows of each testbed, guests or not.
+    func hostRecords(prefix: String) async throws -> [String: String]
+    /// Sets (or with nil removes) one host-wide record.
+    func setHostRecord(key: String, value: String?) async throws
 }
 
 extension VirtualSwitch {

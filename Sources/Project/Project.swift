@@ -34,12 +34,14 @@ public struct Project: Sendable {
     }
 
     /// Compiles the compose file against the previous state and writes state.json and the artefacts.
+    /// `local`: local mode (`up --local`) or not; nil keeps the previous state's mode.
     @discardableResult
-    public func generate(overrides extra: [String: ScaleOverride] = [:]) throws -> TestbedState {
-        try generateWithSummary(overrides: extra).state
+    public func generate(overrides extra: [String: ScaleOverride] = [:], local: Bool? = nil) throws -> TestbedState {
+        try generateWithSummary(overrides: extra, local: local).state
     }
 
-    public func generateWithSummary(overrides extra: [String: ScaleOverride] = [:]) throws -> (state: TestbedState, artefacts: ArtefactWriter.Summary) {
+    public func generateWithSummary(overrides extra: [String: ScaleOverride] = [:], local: Bool? = nil) throws
+        -> (state: TestbedState, artefacts: ArtefactWriter.Summary) {
         let compose = try loadCompose()
         guard let bytes = FileManager.default.contents(atPath: workspace.composeFile) else {
             throw TBError(.io, "cannot read \(workspace.composeFile)")
@@ -53,12 +55,15 @@ public struct Project: Sendable {
         let overrides = try scaleOverrides().merging(extra) { _, new in new }
         let replicas = effectiveReplicas(compose, overrides)
         let state: TestbedState
+        let previousState = previous?.project == compose.project ? previous : nil
         do {
-            state = try Compiler.compile(CompileInput(
+            var input = CompileInput(
                 compose: compose, composeDigest: Digest.sha256Hex(bytes), projectKey: key,
-                previous: previous?.project == compose.project ? previous : nil,
+                previous: previousState,
                 replicaOverrides: replicas, knownHostsFile: workspace.knownHosts,
-                digest: { try cache.digest($0) }, header: fileHeader))
+                digest: { try cache.digest($0) }, header: fileHeader)
+            input.local = local ?? previousState?.isLocal ?? false
+            state = try Compiler.compile(input)
         } catch let e as ComposeError { throw e.asTBError }
         try cache.save()
         try writeFile(workspace.stateFile, try state.encoded(), mode: 0o644)
@@ -78,9 +83,11 @@ public struct Project: Sendable {
         return out
     }
 
-    /// The compiled state, recompiled first when missing or older than the compose file.
-    public func currentState() throws -> TestbedState {
-        try compiledState() ?? generate()
+    /// The compiled state, recompiled first when missing or older than the compose file, or
+    /// (`local` given: `up`) compiled for the other mode.
+    public func currentState(local: Bool? = nil) throws -> TestbedState {
+        if let state = compiledState(), local == nil || state.isLocal == local { return state }
+        return try generate(local: local)
     }
 
     /// The compiled state when it is up to date with the compose file; nil when compiling

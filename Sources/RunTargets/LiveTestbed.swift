@@ -1,4 +1,5 @@
 import Apply
+import Conditions
 import Core
 import Foundation
 import Project
@@ -51,6 +52,24 @@ public struct LiveTestbed: TestbedOperations {
         try await Provisioner(state: state, workspace: project.workspace, progress: Self.progress(verbose, log),
                               connector: targets.connector).upLocked()
         targets.update(state)
+    }
+
+    /// Like `tbctl link|impair|partition`, under the project lock; a change that could not be
+    /// made fails the job (it stays recorded: `tbctl up` retries it).
+    public func change(_ change: NetworkChange<String>, log: @escaping @Sendable (String) -> Void) async throws {
+        try project.workspace.ensureRoot()
+        let lock = try ProjectLock(path: project.workspace.path("lock"), command: "run (\(change.kind))")
+        defer { withExtendedLifetime(lock) {} }
+        let state = targets.state
+        let resolved = try ConditionJobs.request(change).resolved(Resolver(state: state), prefix: "")
+        let outcome = try await NetworkConditions(state: state, workspace: project.workspace, connector: targets.connector).perform(resolved)
+        for c in outcome.changes { log(c) }
+        for n in outcome.notes { log("note: " + n) }
+        if outcome.changes.isEmpty && outcome.failures.isEmpty { log(resolved.unchanged) }
+        guard outcome.failures.isEmpty else {
+            throw TBError(.failed, "\(plural(outcome.failures.count, "change")) could not be made (recorded: `tbctl up` retries them)",
+                          problems: outcome.failures)
+        }
     }
 
     public func facts() async throws -> Facts { Facts(state: targets.state) }

@@ -17,6 +17,7 @@ enum Detail {
             }
         case .sleep(let d): return Durations.format(d)
         case .testbed(.snapshot(let n)), .testbed(.restore(let n)): return v(n)
+        case .testbed(.network(let c)): return c.map(v).description
         case .testbed(.scale(let s)):
             return "\(s.service.value) to \(s.replicas)" + (s.batch.map { ", \($0) at a time" } ?? "")
                 + (s.interval > .zero ? ", \(Durations.format(s.interval)) apart" : "")

@@ -31,6 +31,9 @@ public protocol TestbedOperations: Sendable {
     func restore(_ name: String, log: @escaping @Sendable (String) -> Void) async throws
     /// Sets the service's clones to `replicas`; returns when they are all reachable.
     func scale(_ service: String, to replicas: Int, log: @escaping @Sendable (String) -> Void) async throws
+    /// A network condition, as `tbctl link`, `impair` or `partition` makes it; fails when a
+    /// name does not resolve or a change could not be made.
+    func change(_ change: NetworkChange<String>, log: @escaping @Sendable (String) -> Void) async throws
     /// The testbed as it is now (after a scale: the new clones' addresses).
     func facts() async throws -> Facts
 }

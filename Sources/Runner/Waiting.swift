@@ -60,7 +60,7 @@ struct Waiting {
     }
 }
 
-/// `snapshot`, `restore`, `scale`: once, on the whole testbed, their progress lines kept as
+/// `snapshot`, `restore`, `scale`, `link`, `impair`, `partition`: once, on the whole testbed, their progress lines kept as
 /// the job's output. After a scale the testbed's facts are read again.
 struct TestbedJob {
     let ctx: RunContext
@@ -75,6 +75,7 @@ struct TestbedJob {
             ctx.background.releaseAll()
             try await ctx.testbed.restore(try Render.render(n, render), log: log)
         case .scale(let s): try await scale(s, log: log)
+        case .network(let c): try await ctx.testbed.change(try c.map { try Render.render($0, render) }, log: log)
         }
         return .passed
     }

@@ -77,6 +77,7 @@ public enum DryRun {
         case .sleep(let d): text = "\(job.name): sleep \(Durations.format(d))"
         case .testbed(.snapshot(let n)): text = "\(job.name): snapshot the testbed as \(r(n))"
         case .testbed(.restore(let n)): text = "\(job.name): restore the testbed to \(r(n))"
+        case .testbed(.network(let c)): text = "\(job.name): " + c.map(r).description
         case .testbed(.scale(let s)):
             let have = facts.clones(of: s.service.value).count
             text = "\(job.name): scale \(s.service.value) from \(have) to \(s.replicas)"

@@ -152,6 +152,24 @@ struct JobCheck {
         case .testbed(.snapshot(let n)): return [(n, path.key("snapshot"))]
         case .testbed(.restore(let n)): return [(n, path.key("restore"))]
         case .testbed(.scale): return []
+        case .testbed(.network(let c)): return Self.templates(of: c, path)
+        }
+    }
+
+    static func templates(of c: NetworkChange<Template>, _ path: Path) -> [(Template, Path)] {
+        switch c {
+        case .link(let g, let n, _): return [(g, path.key("link").key("guest")), (n, path.key("link").key("network"))]
+        case .impair(let i):
+            let p = path.key("impair")
+            var out: [(Template, Path)] = i.values.keys.sorted().map { (i.values[$0]!, p.key($0)) }
+            switch i.target {
+            case .nic(let t)?: out.append((t, p.key("target")))
+            case .path(let n, let b)?: out += [(n, p.key("network")), (b, p.key("between"))]
+            case nil: break
+            }
+            return out
+        case .partition(let a, let b): return [(a, path.key("partition").index(0)), (b, path.key("partition").index(1))]
+        case .heal: return []
         }
     }
 

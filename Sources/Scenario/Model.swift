@@ -177,12 +177,15 @@ public enum TestbedOperation: Sendable {
     /// `scale: {service: web, replicas: 8, batch: 2, interval: 10s}`: clones added (or removed)
     /// `batch` at a time, each batch reachable over SSH before the next, `interval` between.
     case scale(Scale)
+    /// `link`, `impair`, `partition`: the network conditions (NetworkChange).
+    case network(NetworkChange<Template>)
 
     public var kind: String {
         switch self {
         case .snapshot: return "snapshot"
         case .restore: return "restore"
         case .scale: return "scale"
+        case .network(let c): return c.kind
         }
     }
 }

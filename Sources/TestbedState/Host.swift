@@ -1,3 +1,4 @@
+import Foundation
 import Vocabulary
 
 extension TestbedState {
@@ -53,5 +54,44 @@ extension TestbedState {
             self.accel = accel; self.datapath = datapath; self.tunnelIP = tunnelIP; self.capacity = capacity
             self.pool = pool; self.poolPath = poolPath; self.management = management
         }
+    }
+}
+
+extension TestbedState.Host {
+    /// Remote libvirt over libvirt's own libssh2 transport: the identity and known_hosts given,
+    /// no `ssh` binary, no prompt. `qemu:///system` for the local host.
+    public static func libvirtURI(_ ssh: SSHEndpoint?, knownHosts: String) -> String {
+        guard let ssh else { return "qemu:///system" }
+        func q(_ s: String) -> String { s.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(.init(charactersIn: "/._-~"))) ?? s }
+        return "qemu+libssh2://\(ssh.user)@\(ssh.address):\(ssh.port)/system?sshauth=privkey"
+            + "&keyfile=\(q(ssh.identity))&known_hosts=\(q(knownHosts))&known_hosts_verify=normal"
+    }
+
+    /// The known_hosts file named in the libvirt URI (where its key was recorded), if any.
+    public var knownHostsFile: String? {
+        guard let query = libvirtURI.split(separator: "?", maxSplits: 1).last, libvirtURI.contains("?") else { return nil }
+        for part in query.split(separator: "&") where part.hasPrefix("known_hosts=") {
+            return String(part.dropFirst("known_hosts=".count)).removingPercentEncoding
+        }
+        return nil
+    }
+
+    /// A host as `ls`, `reap` and `down --project` reach it without a compose file: only its
+    /// address matters until `forProject` names the project's objects on it.
+    public static func reached(name: String, ssh: SSHEndpoint?, knownHosts: String) -> Self {
+        Self(name: name, isMaster: ssh == nil, ssh: ssh, libvirtURI: libvirtURI(ssh, knownHosts: knownHosts),
+             accel: .tcg, datapath: .netdev, tunnelIP: nil, capacity: .init(cpus: 1, memoryMiB: 1),
+             pool: "", poolPath: "", management: .init(network: "", bridge: "", subnet: "", gateway: ""))
+    }
+
+    /// This host with the names project `project` gives its pool and management network
+    /// (what `down` removes by name).
+    public func forProject(_ project: String) -> Self {
+        var h = self
+        h.pool = Names.pool(project: project)
+        h.poolPath = Names.poolPath(project: project)
+        h.management.network = Names.managementNetwork(project: project)
+        h.management.bridge = Names.managementBridge(project: project)
+        return h
     }
 }

@@ -24,6 +24,10 @@ public struct TestbedState: Codable, Sendable, Equatable {
     /// Hosts removed from the compose file that may still hold the project's objects: `up`
     /// and `down` remove those there and then forget the host. Absent when there are none.
     public var retiredHosts: [Host]?
+    /// `ttl:` in seconds: how long a new testbed lives before `reap` may remove it. Absent: no limit.
+    public var ttl: Int?
+    /// `up --local`: every guest on the master (the only host), whatever `hosts:` says. Absent: false.
+    public var local: Bool?
 
     public init(project: String, composeFile: String, composeDigest: String, user: String,
                 sshPublicKey: String, hosts: [Host], images: [Image], networks: [Network],
@@ -52,4 +56,5 @@ extension TestbedState {
     /// Guests a user works with (golden-image builders excluded).
     public var userGuests: [Guest] { guests.filter { $0.role.kind != .golden } }
     public var master: Host { hosts[0] }
+    public var isLocal: Bool { local ?? false }
 }

@@ -52,6 +52,7 @@ struct Tbctl: AsyncParsableCommand {
               tbctl impair web-0 --delay 100ms   network conditions: also link, partition, capture
               tbctl run scenario.yaml     run an experiment's stages of jobs (tbctl runs: its record)
               tbctl down                  remove guests and networks (images stay cached)
+              tbctl ls                    every testbed on the hosts, whoever made it (reap, extend)
 
             Output: every command that reports something takes --format text|json (--json for \
             short). With json, stdout is one JSON document and an error is one line of JSON on \
@@ -65,7 +66,7 @@ struct Tbctl: AsyncParsableCommand {
         subcommands: [GenerateArtefacts.self, Validate.self, Show.self, Plan.self, Up.self, Status.self,
                       Exec.self, SSHCommand.self, SSHConfigCommand.self, ConsoleCommand.self, SnapshotCommand.self, Scale.self, Down.self,
                       Link.self, Impair.self, PartitionCommand.self, CaptureCommand.self, MetricsCommand.self, Serve.self,
-                      RunCommand.self, RunsCommand.self])
+                      RunCommand.self, RunsCommand.self, Ls.self, Extend.self, Reap.self])
 }
 
 extension ExitStatus {

@@ -1,3 +1,4 @@
+import Apply
 import ArgumentParser
 import Core
 import Dispatch
@@ -26,6 +27,9 @@ struct Serve: AsyncParsableCommand {
             but the page's own files must then carry `Authorization: Bearer TOKEN`; the page \
             asks for it once (or take http://HOST:PORT/#token=TOKEN) and keeps it.
 
+            With --reap it also removes expired testbeds on a timer, as `tbctl reap` does \
+            (docs/fleet.md).
+
             With --verbose every request is logged on stderr (method, path, status, time).
 
             Examples:
@@ -45,6 +49,11 @@ struct Serve: AsyncParsableCommand {
     var allowWrite = false
     @Option(help: "Seconds between two samples of every host (1-60).")
     var interval = 2
+    @Flag(help: "Also remove expired testbeds (those `tbctl reap` removes) every --reap-interval seconds.")
+    var reap = false
+    @Option(help: "Seconds between two reaps with --reap (at least 10).")
+    var reapInterval = 60
+    @OptionGroup var hostOptions: FleetHostOptions
 
     func validate() throws {
         let address: ListenAddress
@@ -53,6 +62,7 @@ struct Serve: AsyncParsableCommand {
             throw ValidationError("listening on \(address) lets other machines in: give --token (or listen on 127.0.0.1)")
         }
         guard (1...60).contains(interval) else { throw ValidationError("--interval must be 1 to 60 seconds") }
+        guard reapInterval >= 10 else { throw ValidationError("--reap-interval must be at least 10 seconds") }
     }
 
     func run() async throws {
@@ -80,12 +90,32 @@ struct Serve: AsyncParsableCommand {
                 FileHandle.standardOutput.write(Data(line.utf8))
             }
         }
+        let reaper = reap ? Task { await reapForever() } : nil
+        defer { reaper?.cancel() }
         if stopping.withLock({ s in s.task = task; return s.requested }) { task.cancel() }
         do { try await task.value } catch {
             // Stopping closes the listener, which FlyingFox may report as a socket error.
             if !stopping.withLock({ $0.requested }) { throw error }
         }
         await source.closeAll()
+    }
+}
+
+extension Serve {
+    /// `--reap`: `tbctl reap` every --reap-interval seconds, its lines on stderr. A failed
+    /// pass is reported and the next one tries again.
+    func reapForever() async {
+        let progress = Apply.Progress(verbose: false, toStandardError: true)
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: .seconds(reapInterval))
+                let doc = try await Reap.reap(hostOptions, compose: options.file, dryRun: false, purge: false, progress: progress)
+                for e in doc.failed { progress.line("reap: \(e.message)") }
+            } catch {
+                if Task.isCancelled { return }
+                progress.line("reap: \(TBError.describe(error))")
+            }
+        }
     }
 }
 

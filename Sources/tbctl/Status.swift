@@ -2,6 +2,7 @@ import Apply
 import ArgumentParser
 import Core
 import Conditions
+import Foundation
 import Plan
 import Project
 import TestbedState
@@ -34,6 +35,13 @@ struct Status: AsyncParsableCommand {
         var hosts: [Host]
         /// Every network condition of the testbed, as text for people (docs/conditions.md).
         var conditions: [String]
+        /// `up --local`: every guest on the master.
+        var local: Bool = false
+        /// The master's record of the testbed (docs/fleet.md); nil when it has none or did not answer.
+        var testbed: Testbed? = nil
+        struct Testbed: Encodable {
+            var owner: String, created: Double, expires: Double?, secondsLeft: Double?
+        }
     }
 
     func run() async throws {
@@ -42,6 +50,7 @@ struct Status: AsyncParsableCommand {
         let provisioner = Provisioner(state: state, workspace: project.workspace,
                                       progress: Progress(verbose: false, tty: false), connector: project.workspace.liveHosts)
         let (hosts, inventories, unreachable) = await provisioner.survey()
+        let testbedRecord = try? await hosts[state.master.name]?.testbedRecord(project: state.project)
         await hosts.closeAll()
         let record = try ApplyContext.loadRecord(project.workspace)
         let conditions = try ConditionsRecord.load(project.workspace).desired
@@ -54,7 +63,9 @@ struct Status: AsyncParsableCommand {
         }
         let doc = Document(project: state.project, guests: rows,
                            hosts: state.hosts.map { .init(host: $0.name, reachable: unreachable[$0.name] == nil, error: unreachable[$0.name]) },
-                           conditions: conditions.lines)
+                           conditions: conditions.lines, local: state.isLocal,
+                           testbed: testbedRecord.flatMap { $0 }.map { .init(owner: $0.owner, created: $0.created, expires: $0.expires,
+                                                       secondsLeft: $0.secondsLeft(now: Date().timeIntervalSince1970)) })
         try output.emit(doc) { print(Self.text(doc)) }
     }
 
@@ -67,6 +78,11 @@ struct Status: AsyncParsableCommand {
                   r.service ?? "-", r.setup)
         }
         var lines = [t.rendered]
+        if doc.local { lines.append("local mode: every guest runs on this machine (`tbctl up` without --local moves them to their hosts)") }
+        if let left = doc.testbed?.secondsLeft {
+            lines.append(left > 0 ? "expires in \(Lifetime.format(Int(left.rounded(.up)))) (`tbctl extend` gives it more)"
+                                  : "expired \(Lifetime.format(Int(-left))) ago: `tbctl reap` removes it")
+        }
         if !doc.conditions.isEmpty {
             lines.append("network conditions (tbctl link, impair, partition; `up` keeps them):")
             lines += doc.conditions.map { "  " + $0 }

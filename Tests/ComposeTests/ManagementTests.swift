@@ -42,3 +42,14 @@ import Testing
         #expect(f.errors("management: {}\n") == ["1:1 management: missing required key `subnet`"])
     }
 }
+
+@Suite struct TTLTests {
+    @Test func ttlIsADurationWithUnits() throws {
+        let f = try Fixture()
+        #expect(try f.load("ttl: 2h\n").ttl == 7200)
+        #expect(try f.load("ttl: 1h30m\n").ttl == 5400)
+        #expect(try f.load("project: lab\n").ttl == nil)
+        #expect(f.errors("ttl: 30\n") == ["1:6 ttl: invalid ttl `30`: give a unit: 30m or 30h"])
+        #expect(f.errors("ttl: 2w\n") == ["1:6 ttl: invalid ttl `2w`: unknown unit `w` (use s, m, h or d: 90m, 2h, 1d)"])
+    }
+}

@@ -1,3 +1,4 @@
+import Conditions
 import Core
 import Foundation
 import Records
@@ -27,6 +28,7 @@ extension E2E {
             try await ctrlCLeavesNoProcess(lab)
             try await killedRunsAreCleanedLater(lab)
             try await detachedRunOutlivesItsShell(lab)
+            try await networkConditionJobs(lab)
             try await scaleInBatches(lab)
         } catch {
             _ = try? await lab.tbctl("down", "--purge")
@@ -192,6 +194,22 @@ extension E2E {
         #expect(d.run.detached && d.run.status == .passed)
         let console = try String(contentsOfFile: lab.workspace.path("runs/\(id).out"), encoding: .utf8)
         #expect(console.contains("client run-1 | tick 8"))
+    }
+
+    /// `impair`, `partition` and `link` jobs on a remote guest (web-0 on h1) and a local one
+    /// (web-1): the round trip rises by the delay and falls back; the cut guests do not answer
+    /// and answer again once mended; nothing is left recorded.
+    func networkConditionJobs(_ lab: TestLab) async throws {
+        let r = try await lab.run("run", scenario(lab, "conditions.yaml"))
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        let d = try await detail(lab, try runID(r.stdout))
+        func avg(_ m: String) -> Double { d.metrics.first { $0.metric == m }?.mean ?? -1 }
+        let before = avg("rtt_before"), slow = avg("rtt_slow"), after = avg("rtt_after")
+        #expect(before > 0 && before < 50 && after > 0 && after < 50, "\(d.metrics)")
+        #expect(slow - before > 80 && slow - before < 120, "rtt \(before) ms -> \(slow) ms with 100 ms delay")
+        #expect(r.stdout.contains("client run-1 | both cut") && r.stdout.contains("web-1 answers"), "\(r.stdout)")
+        let record = try ConditionsRecord.load(lab.workspace)
+        #expect(record.isEmpty, "cleared, healed and up again, with nothing left to undo: \(record)")
     }
 
     /// `scale` with `batch: 1`: two clones added one at a time, each answering over SSH

@@ -32,6 +32,7 @@ extension E2E {
             try await survivesAThousandConcurrentRequests(base, pid: serve.pid)
             try await aHostThatDoesNotAnswerIsDownNotAFailedScrape(lab, base)
             try await beyondLoopbackThePageTakesTheTokenOnce(lab)
+            try await runsThroughTheAPIAndThePage(lab)
         } catch {
             // Leave no guests running for the next test on these two cores.
             _ = try? await Subprocess.run(["ip", "link", "set", "mh-h1-r", "up"])
@@ -80,20 +81,14 @@ extension E2E {
 
     /// Every endpoint this server has (no run records here) answers as docs/openapi.yaml says.
     private func apiMatchesTheOpenAPIFile(_ base: String) async throws {
-        var exchanges: [[String: Any]] = []
+        let api = APIExchanges(base: base)
         for path in ["api/v1/server", "api/v1/testbed", "api/v1/guests", "api/v1/guests/b", "api/v1/guests/zz",
                      "api/v1/snapshots", "api/v1/charts", "metrics"] {
-            let (status, type, body) = try await curlAnswer(base + path)
-            exchanges.append(["method": "GET", "path": "/" + path, "status": status, "contentType": type, "body": body])
+            _ = try await api.call("GET", path)
         }
         let detail = try await curl(base + "api/v1/guests/b")
         #expect(detail.contains(#""network":"lan""#) && detail.contains(#""rxBytes":"#), "\(detail)")
-        let file = NSTemporaryDirectory() + "watch-exchanges-\(UUID().uuidString).json"
-        try JSONSerialization.data(withJSONObject: exchanges).write(to: URL(fileURLWithPath: file))
-        defer { try? FileManager.default.removeItem(atPath: file) }
-        let check = try await Subprocess.run(["/opt/tbctl-pytools/bin/python", Repo.root + "/tests/harness/openapi-check.py",
-                                              Repo.root + "/docs/openapi.yaml", file])
-        #expect(check.status == 0, "\(check.stdout)\(check.stderr)")
+        try await api.check()
     }
 
     /// Headless Chromium shows every guest running; a guest stopped through libvirt (as with
@@ -153,6 +148,54 @@ extension E2E {
         #expect(opened.status == 0 && opened.stdout.contains("3 true"), "\(opened.stdout)\(opened.stderr)")
     }
 
+    /// With `--allow-write`: a run started through the API (as the page's form does) shows on
+    /// the page with its log; a running one is cancelled through the API, and cancelling it
+    /// again is a conflict; bad starts are 4xx with the reason; every answer is as
+    /// docs/openapi.yaml says.
+    private func runsThroughTheAPIAndThePage(_ lab: TestLab) async throws {
+        let serve = try ServeProcess.start(lab, ["--listen", "127.0.0.1:0", "--interval", "1", "--allow-write"])
+        defer { serve.stop() }
+        let base = try await serve.url()
+        let api = APIExchanges(base: base)
+        let started = try await api.call("POST", "api/v1/runs", json: #"{"scenario": "hello.yaml"}"#)
+        #expect(started.status == 202, "\(started.body)")
+        let id = try #require(started.body.firstMatch(of: #/"id":(\d+)/#).map { String($0.1) }, "\(started.body)")
+        let page = try await Chromium.open(base + "#run=" + id,
+                                           until: #"document.getElementById("run-log").dataset.done === "1" && document.querySelector("tr.run")"#,
+                                           eval: #"document.getElementById("run-status").textContent + " | " + document.getElementById("run-log").textContent"#,
+                                           screenshot: Artefacts.dir + "/dashboard-run.png")
+        #expect(page.status == 0, "\(page.stderr)")
+        // (cdp.py prints the value as JSON: a string in quotes, newlines as \n.)
+        #expect(page.stdout.hasPrefix(#""passed | "#), "\(page.stdout)")
+        for line in ["a/run-1 | hello from a", "a/run-1 | value: 42", "b/run-1 | hello from b", "b/run-1 | value: 42"] {
+            #expect(page.stdout.contains(line + "\\n"), "\(line) in \(page.stdout)")
+        }
+        for path in ["api/v1/runs", "api/v1/runs/\(id)", "api/v1/runs/\(id)/logs", "api/v1/runs/99999", "api/v1/runs/x"] {
+            _ = try await api.call("GET", path)
+        }
+        #expect(try await api.call("GET", "api/v1/runs/\(id)").body.contains(#""metric":"value""#))
+
+        let hold = try await api.call("POST", "api/v1/runs", json: #"{"scenario": "hold.yaml"}"#)
+        let holdID = try #require(hold.body.firstMatch(of: #/"id":(\d+)/#).map { String($0.1) }, "\(hold.body)")
+        let cancel = try await api.call("POST", "api/v1/runs/\(holdID)/cancel")
+        #expect(cancel.status == 202 && cancel.body.contains("cancelling"), "\(cancel.body)")
+        var status = "running"
+        let deadline = ContinuousClock.now + .seconds(60)
+        while status == "running" && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(500))
+            status = try await curl(base + "api/v1/runs/\(holdID)").firstMatch(of: #/"status":"(\w+)"/#).map { String($0.1) } ?? ""
+        }
+        #expect(status == "cancelled", "the cancelled run is \(status)")
+        #expect(try await api.call("POST", "api/v1/runs/\(holdID)/cancel").status == 409)
+
+        let bad = try await api.call("POST", "api/v1/runs", json: #"{"scenario": "bad.yaml"}"#)
+        #expect(bad.status == 400 && bad.body.contains("bad.yaml:3:14"), "\(bad.body)")
+        #expect(try await api.call("POST", "api/v1/runs", json: #"{"scenario": 1}"#).status == 400)
+        #expect(try await api.call("POST", "api/v1/runs", json: #"{"scenario": "nosuch.yaml"}"#).status == 400)
+        #expect(try await api.call("POST", "api/v1/runs", json: "scenario=hello.yaml", type: "text/plain").status == 415)
+        try await api.check()
+    }
+
     /// /metrics, read until it contains `text` or `seconds` passed.
     private func metrics(_ base: String, containing text: String, within seconds: Int) async throws -> String {
         let deadline = ContinuousClock.now + .seconds(seconds)
@@ -201,11 +244,39 @@ func rssKiB(_ pid: Int32) throws -> Int {
 
 func curl(_ url: String) async throws -> String { try await curlAnswer(url).body }
 
-func curlAnswer(_ url: String) async throws -> (status: Int, type: String, body: String) {
+/// One request with curl: its status, content type and body. `json` is sent as the body
+/// (with `type` as its content type).
+func curlAnswer(_ url: String, method: String = "GET", json: String? = nil,
+                type: String = "application/json") async throws -> (status: Int, type: String, body: String) {
     let out = NSTemporaryDirectory() + "curl-\(UUID().uuidString)"
     defer { try? FileManager.default.removeItem(atPath: out) }
-    let r = try await Subprocess.run(["curl", "-sS", "--max-time", "30", "-o", out, "-w", "%{http_code} %{content_type}", url])
+    let send = json.map { ["-H", "Content-Type: \(type)", "--data-binary", $0] } ?? []
+    let r = try await Subprocess.run(["curl", "-sS", "--max-time", "30", "-X", method, "-o", out, "-w", "%{http_code} %{content_type}"]
+                                     + send + [url])
     guard r.succeeded else { throw TBError(.command, "curl \(url) failed", cause: r.stderr) }
     let parts = r.stdout.split(separator: " ", maxSplits: 1)
     return (Int(parts[0]) ?? 0, parts.count > 1 ? String(parts[1]) : "", (try? String(contentsOfFile: out, encoding: .utf8)) ?? "")
+}
+
+/// API calls made by a test, kept to be checked against docs/openapi.yaml in one go.
+final class APIExchanges: @unchecked Sendable {
+    let base: String
+    private var exchanges: [[String: Any]] = []
+    init(base: String) { self.base = base }
+
+    func call(_ method: String, _ path: String, json: String? = nil, type: String = "application/json") async throws -> (status: Int, body: String) {
+        let a = try await curlAnswer(base + path, method: method, json: json ?? (method == "POST" ? "" : nil), type: type)
+        exchanges.append(["method": method, "path": "/" + path, "status": a.status, "contentType": a.type, "body": a.body])
+        return (a.status, a.body)
+    }
+
+    /// Every exchange as the OpenAPI file says (tests/harness/openapi-check.py).
+    func check() async throws {
+        let file = NSTemporaryDirectory() + "exchanges-\(UUID().uuidString).json"
+        try JSONSerialization.data(withJSONObject: exchanges).write(to: URL(fileURLWithPath: file))
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let r = try await Subprocess.run(["/opt/tbctl-pytools/bin/python", Repo.root + "/tests/harness/openapi-check.py",
+                                          Repo.root + "/docs/openapi.yaml", file])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+    }
 }

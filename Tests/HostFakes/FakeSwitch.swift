@@ -52,6 +52,16 @@ struct FakeSwitch: VirtualSwitch {
         return (parts.first ?? 0, parts.count > 1 ? parts[1] : UInt64.max)
     }
 
+    func hostRecords(prefix: String) async throws -> [String: String] {
+        try await lab.call(host, "ovs.hostRecords", prefix)
+        return lab.with(host) { $0.hostRecords.filter { $0.key.hasPrefix(prefix) } }
+    }
+
+    func setHostRecord(key: String, value: String?) async throws {
+        try await lab.call(host, "ovs.setHostRecord", key)
+        lab.with(host) { $0.hostRecords[key] = value }
+    }
+
     func apply(_ changes: [OVSChange]) async throws {
         guard !changes.isEmpty else { return }
         try await lab.call(host, "ovs.apply", changes.map(\.description).joined(separator: "; "))

@@ -39,6 +39,8 @@ public struct HostWorld: Sendable {
     public var files: [String: VolumeFile] = [:]
     public var dirs: Set<String> = []
     public var bridges: [String: BridgeInfo] = [:]
+    /// The Open_vSwitch row's external_ids (testbed records).
+    public var hostRecords: [String: String] = [:]
     /// OpenFlow flows per bridge, as `ovs-ofctl add-flows` lines (`cookie=0x…,…`).
     public var flows: [String: [String]] = [:]
     /// Scripts run with `stream(script:)` (captures), in order.

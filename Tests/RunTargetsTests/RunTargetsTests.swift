@@ -1,4 +1,5 @@
 import Apply
+import Conditions
 import Artefacts
 import Core
 import Foundation
@@ -130,5 +131,61 @@ struct Quiet: RunEvents {}
             .split(separator: "\n").map(String.init)
         #expect(lines.first == "main lab/\(d.run.id)/", "\(lines)")
         #expect(lines.count == 3 && lines[1] == lines[2], "the job's shell leads its own session: \(lines)")
+    }
+
+    /// `link`, `partition` jobs change the testbed as `tbctl link|partition` do: recorded in
+    /// .testbed/conditions.json and made on the hosts; `heal` and `up` undo them.
+    @Test func conditionJobsChangeTheTestbed() async throws {
+        let t = try await FakeTestbed()
+        let mac = try #require(t.state.guest(named: "db")?.nics.first { !$0.isManagement }?.mac).lowercased()
+        let (out, d) = try await t.run("""
+        stages:
+          - jobs: [{link: {guest: db, network: lan, state: down}}]
+          - jobs: [{partition: ['service:web', db]}]
+        """)
+        #expect(out.status == .passed, "\(out)")
+        #expect(t.lab.host("main").domains["lab-db"]?.linksDown == [mac])
+        let record = try ConditionsRecord.load(t.workspace)
+        #expect(record.downNICs == [NICRef(guest: "db", network: "lan")] && record.desired.partitions.count == 1)
+        let log = try RunRecords(RecordsDirectory(t.dir + "/runs")).logs(d.run.id, LogFilter(job: "link-1")).map(\.text).joined()
+        #expect(log.contains("link db:lan down"), "\(log)")
+
+        let (healed, _) = try await t.run("stages:\n  - jobs: [{partition: heal}, {link: {guest: db, network: lan, state: up}}]\n")
+        #expect(healed.status == .passed)
+        #expect(t.lab.host("main").domains["lab-db"]?.linksDown == [])
+        #expect(try ConditionsRecord.load(t.workspace).desired.partitions.isEmpty)
+    }
+
+    /// Literal names and values are checked against the testbed before the run starts, each
+    /// error at its place; templated ones, and those after a scale, when the job runs.
+    @Test func conditionJobsAreCheckedBeforeTheRun() throws {
+        let state = try self.state
+        let l = { (text: String) throws -> [String] in
+            let plan = try Expansion.expand(try ScenarioLoader.load(text: text, file: "s.yaml", folder: "/"), facts: Facts(state: state))
+            return ConditionJobs.problems(plan, state: state).map { "\($0.mark!.line):\($0.mark!.column) \($0.message)" }
+        }
+        let got = try l("""
+        stages:
+          - jobs:
+              - link: {guest: db, network: dmz, state: down}
+              - impair: {target: 'db:lan', delay: 10parsecs}
+              - partition: [db, nosuch]
+              - impair: {target: db, loss: 5%}
+        """)
+        #expect(got == [
+            "3:23 guest db is not on network dmz; it is on: lan",
+            "4:26 delay `10parsecs`: unknown unit `parsecs` (use us, ms or s)",
+            "5:21 no guest, service or host `nosuch` in testbed lab\n  guests: db, web-0, web-1; services: web; hosts: main",
+        ], "\(got)")
+        #expect(try l("stages:\n  - jobs: [{scale: {service: web, replicas: 3}}]\n  - jobs: [{link: {guest: web-2, network: lan, state: down}}]\n").isEmpty)
+    }
+
+    var state: TestbedState {
+        get throws {
+            var l = Lab()
+            l.imageSource = "/nonexistent/demo.qcow2"
+            l.guests = [Lab.guest("web", replicas: 2), Lab.guest("db")]
+            return try l.compile(digest: { _ in String(repeating: "0", count: 64) })
+        }
     }
 }

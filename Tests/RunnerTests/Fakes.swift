@@ -209,6 +209,10 @@ final class FakeTestbed: TestbedOperations, @unchecked Sendable {
             }
         }
     }
+    func change(_ change: NetworkChange<String>, log: @escaping @Sendable (String) -> Void) async throws {
+        ops.withLock { $0.append(change.description) }
+        log(change.description)
+    }
     func facts() async throws -> Facts { current.current }
 }
 

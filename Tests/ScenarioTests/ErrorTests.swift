@@ -33,7 +33,7 @@ import Testing
 
     @Test func jobKindMissingOrTwice() {
         #expect(problem("stages:\n  - all: true\n    jobs: [{name: x}]\n")
-                == "3:12 a job needs one of `run`, `copy`, `wait`, `sleep`, `snapshot`, `restore`, `scale`")
+                == "3:12 a job needs one of `run`, `copy`, `wait`, `sleep`, `snapshot`, `restore`, `scale`, `link`, `impair`, `partition`")
         #expect(problem("stages:\n  - all: true\n    jobs: [{run: x, sleep: 1s}]\n")
                 == "3:21 a job does one thing: `run` and `sleep` are both given (make two jobs)")
     }

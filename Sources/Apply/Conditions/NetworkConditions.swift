@@ -26,6 +26,20 @@ public struct NetworkConditions: Sendable {
         public var notes: [String] = []
     }
 
+    /// A resolved request (`ConditionRequest.resolved`), as the CLI and scenario jobs make it.
+    public func perform(_ c: ResolvedCondition) async throws -> Outcome {
+        switch c {
+        case .link(let nic, let up): return try await setLink(nic, up: up)
+        case .impairNIC(let nic, let ways, let netem): return try await impair(nic, ways: ways, netem)
+        case .impairPath(let n, let a, let b, let ways, let netem): return try await impair(network: n, between: a, b, ways: ways, netem)
+        case .clearNIC(let nic, let ways): return try await clear(nic, ways: ways)
+        case .clearPath(let n, let a, let b, let ways): return try await clear(network: n, between: a, b, ways: ways)
+        case .clearAll: return try await clearImpairments()
+        case .partition(let p): return try await partition(p)
+        case .heal: return try await heal()
+        }
+    }
+
     public func setLink(_ nic: NICRef, up: Bool) async throws -> Outcome {
         try await change(ConditionsScope(nics: [nic])) { $0.setLink(nic, up: up) }
     }

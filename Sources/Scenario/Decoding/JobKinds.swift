@@ -2,8 +2,7 @@ import Foundation
 import Core
 import YAML
 
-/// The kinds of job a scenario can hold, by their key. Adding a kind (the network conditions
-/// `link`, `impair`, `partition` are next) is one entry here, a case of JobAction (or of
+/// The kinds of job a scenario can hold, by their key. Adding a kind is one entry here, a case of JobAction (or of
 /// TestbedOperation for operations on the whole testbed) and its execution in the runner.
 struct JobKind: Sendable {
     let key: String
@@ -24,7 +23,7 @@ enum JobKinds {
         JobKind(key: "snapshot", options: [], decode: { n, p, _, r in r.template(n, p).map { .testbed(.snapshot($0)) } }),
         JobKind(key: "restore", options: [], decode: { n, p, _, r in r.template(n, p).map { .testbed(.restore($0)) } }),
         JobKind(key: "scale", options: [], decode: scale),
-    ]
+    ] + ConditionKinds.all
 
     static func run(_ node: Node, _ path: Path, _ job: [String: Pair], _ r: Reader) -> JobAction? {
         let background = job["background"].flatMap { r.bool($0.value, path.key("background")) } ?? false

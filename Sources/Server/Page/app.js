@@ -232,7 +232,9 @@ function followLog(id, running) {
   const pre = $("run-log");
   pre.textContent = ""; pre.dataset.run = id;
   const add = (l) => {
-    pre.append(((l.guest ? l.guest + (l.job ? "/" + l.job : "") + " | " : "") + l.text).replace(/\n?$/, "\n"));
+    // An entry is what one read brought (one line or several): each line gets the prefix.
+    const prefix = l.guest ? l.guest + (l.job ? "/" + l.job : "") + " | " : "";
+    pre.append(l.text.replace(/\n$/, "").split("\n").map((t) => prefix + t + "\n").join(""));
     pre.scrollTop = pre.scrollHeight;
   };
   if (!running) {

@@ -24,6 +24,15 @@ struct ConditionsCommand {
     }
     var resolver: Resolver { Resolver(state: state) }
 
+    /// Resolves the request (a bad name or value exits 2 before anything changes), makes the
+    /// change under Ctrl-C, and reports it.
+    func perform(_ request: ConditionRequest, _ output: OutputOptions) async throws {
+        let resolved = try usage { try request.resolved(resolver) }
+        let conditions = self.conditions
+        let outcome = try await withInterrupt { try await conditions.perform(resolved) }
+        try report(outcome, unchanged: resolved.unchanged, output)
+    }
+
     /// `tbctl link|impair|partition --format json` (docs/cli.md).
     struct Document: Encodable {
         var ok: Bool

@@ -61,36 +61,18 @@ struct Impair: AsyncParsableCommand {
         }
     }
 
-    func netem() throws -> Netem {
-        Netem(delay: try delay.map { try ConditionValue.duration($0, option: "--delay") },
-              jitter: try jitter.map { try ConditionValue.duration($0, option: "--jitter") },
-              loss: try loss.map { try ConditionValue.percent($0, option: "--loss") },
-              rate: try rate.map { try ConditionValue.rate($0, option: "--rate") },
-              duplicate: try duplicate.map { try ConditionValue.percent($0, option: "--duplicate") },
-              corrupt: try corrupt.map { try ConditionValue.percent($0, option: "--corrupt") })
+    var values: ImpairValues {
+        ImpairValues(delay: delay, jitter: jitter, loss: loss, rate: rate, duplicate: duplicate, corrupt: corrupt)
+    }
+
+    var request: ConditionRequest {
+        let impairTarget = target.map { t in between.map { ImpairTarget.path(network: t, between: $0) } ?? .nic(t) }
+        let dir = Direction(rawValue: direction)!
+        if clear { return .clear(all ? nil : impairTarget, directionGiven ? dir : nil) }
+        return .impair(impairTarget!, values, dir)
     }
 
     func run() async throws {
-        let cmd = try ConditionsCommand(options, command: "impair")
-        let ways = clear && !directionGiven ? Way.allCases : Direction(rawValue: direction)!.ways
-        if all {
-            let outcome = try await withInterrupt { try await cmd.conditions.clearImpairments() }
-            return try cmd.report(outcome, unchanged: "no impairments to clear", output)
-        }
-        let target = target!
-        let values = try usage { try netem() }
-        if let between {
-            let (a, b) = try usage { try cmd.resolver.hostPair(network: target, between) }
-            let outcome = try await withInterrupt {
-                clear ? try await cmd.conditions.clear(network: target, between: a, b, ways: ways)
-                      : try await cmd.conditions.impair(network: target, between: a, b, ways: ways, values)
-            }
-            return try cmd.report(outcome, unchanged: "network \(target) between \(a) and \(b) already has that", output)
-        }
-        let nic = try usage { try cmd.resolver.nic(target) }
-        let outcome = try await withInterrupt {
-            clear ? try await cmd.conditions.clear(nic, ways: ways) : try await cmd.conditions.impair(nic, ways: ways, values)
-        }
-        try cmd.report(outcome, unchanged: clear ? "\(nic) has no impairments" : "\(nic) already has that", output)
+        try await ConditionsCommand(options, command: "impair").perform(request, output)
     }
 }

@@ -28,10 +28,7 @@ struct Link: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let cmd = try ConditionsCommand(options, command: "link")
-        let nic = try usage { try cmd.resolver.nic(guest: guest, network: network) }
-        let outcome = try await withInterrupt { try await cmd.conditions.setLink(nic, up: state == "up") }
-        try cmd.report(outcome, unchanged: "link \(nic) is already \(state)", output)
+        try await ConditionsCommand(options, command: "link").perform(.link(guest: guest, network: network, up: state == "up"), output)
     }
 }
 

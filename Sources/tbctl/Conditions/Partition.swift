@@ -38,11 +38,6 @@ struct PartitionCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let cmd = try ConditionsCommand(options, command: "partition")
-        if heal {
-            return try cmd.report(try await withInterrupt { try await cmd.conditions.heal() }, unchanged: "no partitions to heal", output)
-        }
-        let p = try usage { try cmd.resolver.partition(groups[0], groups[1]) }
-        try cmd.report(try await withInterrupt { try await cmd.conditions.partition(p) }, unchanged: "that partition is already in place", output)
+        try await ConditionsCommand(options, command: "partition").perform(heal ? .heal : .partition(groups[0], groups[1]), output)
     }
 }

@@ -75,7 +75,7 @@ struct RunCommand: AsyncParsableCommand {
         let project = Project(composeFile: options.file)
         let state = try TestbedState.load(from: project.workspace.stateFile)
         let facts = Facts(state: state)
-        let (scenario, plan) = try checked(facts)
+        let (scenario, plan) = try checked(facts, state: state)
         if dryRun { return print(DryRun.text(plan, facts: facts), terminator: "") }
         let records = RecordsDirectory(project.workspace.path("runs"))
         if detach { return try Detach.start(records: records, json: output.isJSON) }
@@ -101,7 +101,7 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     /// The scenario and its plan over the testbed, or every problem (exit 2).
-    func checked(_ facts: Facts) throws -> (Scenario, RunPlan) {
+    func checked(_ facts: Facts, state: TestbedState) throws -> (Scenario, RunPlan) {
         let folder = URL(fileURLWithPath: absolute(scenario)).deletingLastPathComponent().standardizedFileURL.path
         guard let data = FileManager.default.contents(atPath: absolute(scenario)) else {
             stderr("error: cannot read the scenario file \(absolute(scenario))")
@@ -113,8 +113,9 @@ struct RunCommand: AsyncParsableCommand {
         if let decoded {
             plan = Expansion.expand(decoded, facts: facts, vars: try parsedVars(), files: FileSystem(), problems: problems)
         }
-        guard let decoded, let plan, problems.isEmpty else {
-            stderr("error: " + ScenarioError(problems.all).asTBError.description)
+        let conditions = plan.map { ConditionJobs.problems($0, state: state) } ?? []
+        guard let decoded, let plan, problems.isEmpty, conditions.isEmpty else {
+            stderr("error: " + ScenarioError(problems.all + conditions).asTBError.description)
             throw ExitCode(2)
         }
         return (decoded, plan)

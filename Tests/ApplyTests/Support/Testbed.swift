@@ -22,7 +22,8 @@ struct Testbed {
 
     /// `configure` gets a one-host Lab (main) and the folder its files are in:
     /// `golden.sh`, `setup.sh` and the image `demo.qcow2` exist there.
-    init(_ configure: (inout Lab, String) -> Void) throws {
+    /// `sharing`: the hosts of another testbed (two testbeds side by side on one lab).
+    init(sharing: FakeLab? = nil, _ configure: (inout Lab, String) -> Void) throws {
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("applytest-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try Data([0x51, 0x46, 0x49, 0xfb] + Array(repeating: 7, count: 60)).write(to: URL(fileURLWithPath: dir + "/demo.qcow2"))
@@ -34,7 +35,7 @@ struct Testbed {
         lab0 = lab
         workspace = Workspace(composeFile: dir + "/testbed.yaml")
         state = try Self.compile(lab, previous: nil, workspace: workspace)
-        self.lab = FakeLab(state)
+        self.lab = sharing ?? FakeLab(state)
     }
 
     static func compile(_ lab: Lab, previous: TestbedState?, overrides: [String: Int] = [:],

@@ -40,13 +40,18 @@ struct TestLab {
     var compose: String { dir + "/testbed.yaml" }
     var workspace: Workspace { Workspace(composeFile: compose) }
 
-    init(fixture: String) throws {
+    init(fixture: String) throws { try self.init(folder: Repo.fixture(fixture), name: fixture) }
+
+    /// A copy of a folder of compose-examples/.
+    init(example: String) throws { try self.init(folder: Repo.root + "/compose-examples/" + example, name: example) }
+
+    private init(folder: String, name fixture: String) throws {
         guard FileManager.default.isExecutableFile(atPath: Repo.tbctl) else {
             throw TBError(.notFound, "\(Repo.tbctl) is missing: run `swift build --product tbctl` (scripts/test.sh does) or set TBCTL_BIN")
         }
         if let problem = Repo.demoImageProblem { throw TBError(.notFound, problem) }
         dir = FileManager.default.temporaryDirectory.appendingPathComponent("tbctl-e2e-\(fixture)-\(UUID().uuidString.prefix(8))").path
-        try FileManager.default.copyItem(atPath: Repo.fixture(fixture), toPath: dir)
+        try FileManager.default.copyItem(atPath: folder, toPath: dir)
         let text = try String(contentsOfFile: compose, encoding: .utf8).replacingOccurrences(of: "IMAGE", with: Repo.demoImage)
         try text.write(toFile: compose, atomically: true, encoding: .utf8)
     }
