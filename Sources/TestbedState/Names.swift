@@ -26,5 +26,7 @@ public enum Names {
     public static func poolPath(project: String) -> String { "/var/lib/libvirt/tbctl/\(project)" }
     public static func diskVolume(guest: String) -> String { "\(guest).qcow2" }
     public static func seedVolume(guest: String) -> String { "\(guest)-seed.iso" }
+    /// The serial console's log file on the guest's host (libvirt replaces it at every start).
+    public static func consoleLog(domain: String) -> String { "/var/log/libvirt/qemu/\(domain)-serial.log" }
     public static func goldenBuilder(service: String) -> String { "\(service)-golden" }
 }

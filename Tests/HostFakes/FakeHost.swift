@@ -30,7 +30,13 @@ public final class FakeHost: HostConnection {
     public func guestSession(_ guest: Guest, user: String, keyFile: String,
                              timeout: Duration) async throws -> any GuestSession {
         try await lab.call(spec.name, "guest.connect", guest.name)
-        let running = lab.with(spec.name) { $0.domains[guest.domain]?.state == .running }
+        // A silent guest (hung, panicked) never answers: the wait goes on until cancelled or
+        // `timeout`, as the real one would.
+        let end = ContinuousClock.now + timeout
+        while lab.with(spec.name, { $0.silent.contains(guest.domain) }) && ContinuousClock.now < end {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        let running = lab.with(spec.name) { $0.domains[guest.domain]?.state == .running && !$0.silent.contains(guest.domain) }
         guard running else {
             throw TBError(.ssh, "cannot reach guest over SSH", object: "guest \(guest.name) on host \(spec.name)",
                           cause: "\(user)@\(guest.managementIP) did not accept an SSH session within \(timeout)")
@@ -104,6 +110,16 @@ struct FakeRunner: CommandRunner {
         case "sha256sum":
             guard let file = lab.with(host, { $0.files[path] }) else { return fail("sha256sum: \(path): No such file or directory") }
             return ok("\(file.content)  \(path)\n")
+        case "sh" where argv.count > 2 && argv[2] == ConsoleLogs.probeScript:
+            // Size and panic mark of each console log, as the script prints them.
+            let lines = lab.with(host) { h in
+                argv.dropFirst(4).map { p in
+                    h.consoles[p].map { "\($0.utf8.count) \($0.contains("Kernel panic") ? 1 : 0) \(p)" } ?? "-1 0 \(p)"
+                }
+            }
+            return ok(lines.map { $0 + "\n" }.joined())
+        case "tail":
+            return ok(lab.with(host) { $0.consoles[path] } ?? "")
         case "qemu-img":
             guard let file = lab.with(host, { $0.files[path] }) else { return fail("qemu-img: Could not open '\(path)'") }
             let snaps = file.snapshots.sorted { $0.key < $1.key }

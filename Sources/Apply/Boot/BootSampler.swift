@@ -1,0 +1,68 @@
+import Core
+import Hosts
+import TestbedState
+
+/// One host's view of its booting guests, shared by their waits: one libvirt statistics call
+/// (state and CPU time of every domain, NOWAIT) and one console probe per `interval`,
+/// whatever the number of guests waiting.
+actor BootSampler {
+    struct Sample: Sendable {
+        var taken: ContinuousClock.Instant
+        /// nil: the statistics call failed this time (nothing is concluded from it).
+        var domains: [String: (state: DomainState, cpu: Double?)]?
+        var consoles: [String: ConsoleLogs.Mark]
+    }
+
+    let host: any HostConnection
+    let interval: Duration
+    private var watched: [String: Int] = [:]
+    private var last: Sample?
+    private var pending: Task<Sample, Never>?
+
+    init(host: any HostConnection, interval: Duration) { self.host = host; self.interval = interval }
+
+    func watch(_ domain: String) { watched[domain, default: 0] += 1 }
+    func unwatch(_ domain: String) {
+        watched[domain, default: 1] -= 1
+        if watched[domain] == 0 { watched[domain] = nil }
+    }
+
+    /// A sample no older than half the interval; concurrent callers share one.
+    func sample() async -> Sample {
+        if let last, last.taken.duration(to: .now) < interval / 2 { return last }
+        if let pending { return await pending.value }
+        let host = self.host, logs = watched.keys.sorted().map(Names.consoleLog(domain:))
+        let task = Task { await Self.take(host, logs) }
+        pending = task
+        let s = await task.value
+        last = s
+        pending = nil
+        return s
+    }
+
+    private static func take(_ host: any HostConnection, _ logs: [String]) async -> Sample {
+        async let stats = try? host.libvirt.allDomainStats()
+        async let consoles = try? ConsoleLogs.probe(logs, on: host.runner)
+        let domains = await stats.map { all in
+            Dictionary(all.map { s in (s.domain, (state: DomainState.from(libvirt: s.state), cpu: s.cpuTimeSeconds)) },
+                       uniquingKeysWith: { a, _ in a })
+        }
+        return Sample(taken: .now, domains: domains, consoles: await consoles ?? [:])
+    }
+}
+
+extension BootSampler.Sample {
+    /// What the sample shows of one guest's domain.
+    func observation(of domain: String) -> BootProgress.Observation {
+        let d = domains?[domain]
+        return .init(state: d?.state, domainKnown: domains == nil || d != nil, cpuSeconds: d?.cpu,
+                     console: consoles[Names.consoleLog(domain: domain)])
+    }
+}
+
+extension DomainState {
+    /// From virDomainState's number (DomainStats.state); unknown numbers are `nostate`.
+    static func from(libvirt n: Int) -> DomainState {
+        allCases.indices.contains(n) ? allCases[n] : .nostate
+    }
+}
