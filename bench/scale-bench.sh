@@ -6,6 +6,8 @@
 #   bench/scale-bench.sh                      # sizes 10 30 50, both modes, then 60 over 3 hosts
 #   SIZES="10" MODES="admission" MULTI=0 bench/scale-bench.sh
 #   TBCTL=/path/to/tbctl bench/scale-bench.sh   # another binary (default: a release build)
+#   PANIC=1 (default): also how soon a guest that panics at boot is reported after its
+#   console shows the panic (the console log polled every 0.05 s beside tbctl)
 #
 # Modes: `all-at-once` sets `max_booting: 1000` (every guest starts at once, each still waited
 # for by its progress); `admission` leaves tbctl's derived limit (two boots per core).
@@ -20,6 +22,7 @@ cd "$ROOT"
 SIZES=${SIZES:-10 30 50}
 MODES=${MODES:-all-at-once admission}
 MULTI=${MULTI:-1}
+PANIC=${PANIC:-1}
 if [ -z "${TBCTL:-}" ]; then
   swift build -c release --product tbctl >/dev/null
   TBCTL=$(swift build -c release --show-bin-path)/tbctl
@@ -101,6 +104,52 @@ for n in $SIZES; do
     esac
   done
 done
+
+if [ "$PANIC" = 1 ]; then
+  # Six guests at once, one panicking at every boot (as Tests/E2ETests/Fixtures/starve).
+  d=$W/panic; mkdir -p "$d"
+  cat > "$d/panic.yaml" <<'YAML'
+bootcmd:
+  - echo c > /proc/sysrq-trigger
+YAML
+  cat > "$d/testbed.yaml" <<YAML
+project: sbenchp
+management: {subnet: 10.249.0.0/16}
+hosts:
+  main: {accel: tcg, datapath: netdev, max_booting: 6}
+images:
+  demo: $IMAGE
+networks:
+  lan: {subnet: 10.250.0.0/24}
+guests:
+  n: {image: demo, memory: 96, replicas: 5, networks: [lan]}
+  crasher: {image: demo, memory: 96, networks: [lan], user_data: panic.yaml}
+YAML
+  "$TBCTL" down --purge -f "$d/testbed.yaml" >/dev/null 2>&1 || true
+  flock /tmp/tbctl-e2e.lock bash -c '
+    log=/var/log/libvirt/qemu/sbenchp-crasher-serial.log
+    t0=$(date +%s.%N)
+    "$2" up -f "$1/testbed.yaml" > "$1/up.log" 2>&1 &
+    up=$!
+    # Each time the console log (replaced at every start) newly shows a panic.
+    seen=0
+    while kill -0 $up 2>/dev/null; do
+      if grep -q "Kernel panic" "$log" 2>/dev/null; then
+        [ $seen = 0 ] && echo "$(date +%s.%N) - $t0" | bc >> "$1/panics"; seen=1
+      else seen=0; fi
+      sleep 0.05
+    done
+    wait $up; echo $? > "$1/status"
+  ' _ "$d" "$TBCTL"
+  mapfile -t shown < "$d/panics"
+  reported1=$(sed -n 's/^\[ *\([0-9.]*\)s\] crasher on main: its kernel panicked.*/\1/p' "$d/up.log" | head -1)
+  reported2=$(sed -n 's/^\[ *\([0-9.]*\)s\] ERR boot crasher.*/\1/p' "$d/up.log" | head -1)
+  line=$(printf "%-28s exit %s (1 expected)  panic on console at %s s and %s s, reported at %s s and %s s" \
+    "panic among 6 at once" "$(cat "$d/status")" "$(printf %.2f "${shown[0]:-0}")" "$(printf %.2f "${shown[1]:-0}")" "$reported1" "$reported2")
+  echo "$line"; results+=("$line")
+  grep -qE "^\[ *[0-9.]+s\] ERR boot crasher" "$d/up.log" && [ "$(cat "$d/status")" = 1 ] || { failed=1; tail -20 "$d/up.log"; }
+  "$TBCTL" down --purge -f "$d/testbed.yaml" >/dev/null 2>&1 || failed=1
+fi
 
 if [ "$MULTI" = 1 ]; then
   MH_HOSTS="h1 h2" bash tests/harness/fakehosts.sh up > "$W/fakehosts.log" 2>&1 < /dev/null
