@@ -154,12 +154,11 @@ import Testing
 
     @Test func consoleOrCPUGrowthKeepsTheWaitGoing() {
         var p = BootProgress(stallWindow: .seconds(60), since: t0)
-        #expect(p.minCPUSeconds == 1.2)
         #expect(p.observe(seen(cpu: 1, console: 100), at: at(50)) == nil)
         #expect(p.observe(seen(cpu: 1, console: 200), at: at(100)) == nil)    // the console grew at 100
-        #expect(p.observe(seen(cpu: 2.5, console: 200), at: at(150)) == nil)  // CPU grew 1.5 s at 150
-        #expect(p.observe(seen(cpu: 3, console: 200), at: at(200)) == nil)    // idle-like 0.5 s
-        #expect(p.observe(seen(cpu: 3.1, console: 200), at: at(210)) == .stalled(.seconds(60)))
+        #expect(p.observe(seen(cpu: 1.02, console: 200), at: at(150)) == nil) // a starved guest's 0.02 s at 150
+        #expect(p.observe(seen(cpu: 1.02, console: 200), at: at(200)) == nil)
+        #expect(p.observe(seen(cpu: 1.02, console: 200), at: at(210)) == .stalled(.seconds(60)))
     }
 
     @Test func panicCrashAndStopEndTheWaitAtOnce() {

@@ -2,7 +2,8 @@ import Hosts
 
 /// Whether a booting guest still makes progress, from what its host shows of it (pure: the
 /// caller passes the time). A guest is waited for as long as its domain runs and moves: its
-/// console grows or its CPU time grows by more than an idle guest's. It is given up at once
+/// console grows or its CPU time grows at all (a guest starved by 50 others gets a few
+/// hundredths of a core: any growth counts, or healthy guests are given up). It is given up at once
 /// when it panics (the console says so), crashes or stops, and after `stallWindow` without
 /// any progress.
 public struct BootProgress: Sendable {
@@ -38,7 +39,7 @@ public struct BootProgress: Sendable {
     }
 
     public let stallWindow: Duration
-    /// CPU time an idle guest would not use in `stallWindow` (an idle TCG guest uses ~1% of a core).
+    /// CPU time that counts as progress: any measurable growth (libvirt's cpu.time is in ns).
     public let minCPUSeconds: Double
     private var lastProgress: ContinuousClock.Instant
     private var cpuAtProgress: Double?
@@ -46,7 +47,7 @@ public struct BootProgress: Sendable {
 
     public init(stallWindow: Duration, since: ContinuousClock.Instant) {
         self.stallWindow = stallWindow
-        self.minCPUSeconds = max(0.2, stallWindow.seconds * 0.02)
+        self.minCPUSeconds = 0.001
         self.lastProgress = since
     }
 
