@@ -35,7 +35,7 @@ failed=0
 results=()
 cleanup() {
   for f in "$W"/*/testbed.yaml; do [ -f "$f" ] && "$TBCTL" down --purge -f "$f" >/dev/null 2>&1 || true; done
-  [ "$MULTI" = 1 ] && bash tests/harness/fakehosts.sh down >/dev/null 2>&1 || true
+  [ "${MH_UP:-0}" = 1 ] && bash tests/harness/fakehosts.sh down >/dev/null 2>&1 || true
   rm -rf "$W"
 }
 trap cleanup EXIT
@@ -66,7 +66,9 @@ YAML
 run() {
   local name=$1 dir=$2 f=$2/testbed.yaml
   "$TBCTL" down --purge -f "$f" >/dev/null 2>&1 || true
-  flock /tmp/tbctl-e2e.lock bash -c '
+  local lock=(flock /tmp/tbctl-e2e.lock)
+  [ "${LOCKED:-0}" = 1 ] && lock=()
+  "${lock[@]}" bash -c '
     load0=$(cut -d" " -f1 /proc/loadavg)
     ( peak=$load0; while :; do l=$(cut -d" " -f1 /proc/loadavg); peak=$(echo "if ($l > $peak) $l else $peak" | bc); echo "$peak" > "$1/peak"; sleep 2; done ) &
     sampler=$!
@@ -152,6 +154,10 @@ YAML
 fi
 
 if [ "$MULTI" = 1 ]; then
+  # The simulated hosts are brought up and down under the machine lock too (the e2e
+  # MultiHostTests use them): hold it for the whole part; `run` then does not take it again.
+  exec 9>/tmp/tbctl-e2e.lock; flock 9; LOCKED=1
+  MH_UP=1
   MH_HOSTS="h1 h2" bash tests/harness/fakehosts.sh up > "$W/fakehosts.log" 2>&1 < /dev/null
   # Equal declared capacity, so the planner spreads the 60 clones 20/20/20. The simulated
   # hosts share this machine's cores: each derives its limit from the same 2 CPUs.
@@ -160,6 +166,10 @@ if [ "$MULTI" = 1 ]; then
   h2: {ssh: root@10.77.0.12, identity: $MH/client/id_ed25519, accel: tcg, datapath: netdev, cpus: 8, memory: 16GiB}"
   compose "$W/mh" sbenchmh 60 "" "$hosts"
   run "60 guests over 3 hosts" "$W/mh"
+  "$TBCTL" down --purge -f "$W/mh/testbed.yaml" >/dev/null 2>&1 || true
+  bash tests/harness/fakehosts.sh down >/dev/null 2>&1 || true
+  MH_UP=0
+  flock -u 9
 fi
 
 echo "== summary"
