@@ -31,6 +31,9 @@ public final class Progress: Sendable {
 
     deinit { ticker.withLock { $0?.cancel() } }
 
+    /// Whether live lines show (a terminal): off one, callers print what should stay.
+    public var isLive: Bool { tty }
+
     private var clock: String { String(format: "[%6.1fs]", Date().timeIntervalSince(start)) }
 
     /// A stage heading.

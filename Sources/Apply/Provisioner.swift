@@ -21,6 +21,8 @@ public struct Provisioner: Sendable {
     public var ttl: Int?
     /// Filled in as `up`, `scale` and `down` go, for `--format json`.
     public var report: ApplyReport?
+    /// How guests' boots are waited for (tests shorten it).
+    public var bootPolicy = BootPolicy()
 
     public init(state: TestbedState, workspace: Workspace, progress: Progress, connector: any HostConnector) {
         self.state = state; self.workspace = workspace; self.progress = progress; self.connector = connector
@@ -149,7 +151,9 @@ public struct Provisioner: Sendable {
             return
         }
         let context = try ApplyContext(state: state, workspace: workspace, hosts: hosts, progress: progress)
-        let failures = try await StageRunner(context: context, report: report).run(stages)
+        var runner = StageRunner(context: context, report: report)
+        runner.bootPolicy = bootPolicy
+        let failures = try await runner.run(stages)
         try Self.report(failures: failures, unreachable: unreachable, what: "up")
         progress.line("testbed \(state.project) is up: \(plural(state.userGuests.count, "guest")) on \(plural(state.hosts.count, "host"))")
     }

@@ -7,13 +7,19 @@ extension Executor {
     /// A started guest is ready by the means it declares (`wait:`): an SSH login (seed or
     /// `login:`), a TCP port on its management address, or nothing. A guest that never
     /// answers is an error naming it and what was waited for.
-    func waitReady(_ guest: Guest) async throws {
+    /// `timeout` nil: the session's own default for SSH, 180 s for a port.
+    func waitReady(_ guest: Guest, timeout: Duration? = nil) async throws {
         let host = try context.host(guest.host)
         switch guest.readiness {
         case .ssh:
-            try await host.guestSession(guest, user: context.state.user, keyFile: context.workspace.keyFile).close()
+            let (user, key) = (context.state.user, context.workspace.keyFile)
+            if let timeout {
+                try await host.guestSession(guest, user: user, keyFile: key, timeout: timeout).close()
+            } else {
+                try await host.guestSession(guest, user: user, keyFile: key).close()
+            }
         case .port(let port):
-            try await waitForPort(guest, port, on: host, timeout: .seconds(180))
+            try await waitForPort(guest, port, on: host, timeout: timeout ?? .seconds(180))
         case .none:
             return
         }

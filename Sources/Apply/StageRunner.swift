@@ -17,6 +17,8 @@ public struct StageRunner: Sendable {
     public var width = 24
     /// Where each stage's outcome is recorded for `--format json`, when asked for.
     public var report: ApplyReport?
+    /// How guests' boots are waited for in the start stage.
+    public var bootPolicy = BootPolicy()
 
     public init(context: ApplyContext, report: ApplyReport? = nil) { self.context = context; self.report = report }
 
@@ -51,32 +53,10 @@ public struct StageRunner: Sendable {
         return Self.failures(actions, results)
     }
 
-    /// The start stage creates every domain paused, then resumes them all together. Creating
-    /// a QEMU process costs about half a CPU-second of libvirt and QEMU work (libvirt reads
-    /// ~400 vCPU properties over QMP); guests that already boot would take the CPU from the
-    /// ones still being created. Starts are spread over more libvirt connections per host, or
-    /// libvirtd would serve five at a time.
+    /// The start stage: guests admitted per host at the rate the host boots them, each waited
+    /// for by its progress (`Boots`, docs/scale.md).
     private func runStarts(_ actions: [Action]) async -> [Failure] {
-        await context.hosts.widen(for: actions.map(\.host), "starts", progress: context.progress)
-        let executor = Executor(context: context)
-        let created = await concurrentResults(actions, limit: width) { a in
-            try await context.progress.task(a.summary + " (paused)") {
-                try await executor.attributed(a) {
-                    guard case .startDomain(let g, _) = a else { throw TBError(.internalError, "not a start: \(a.summary)") }
-                    return try await executor.startPaused(context.guest(g))
-                }
-            }
-        }
-        let toResume = zip(actions, created).compactMap { a, r in (try? r.get()).flatMap { $0 }.map { (a, $0) } }
-        var resumed: [Result<Void, any Error>] = []
-        if !toResume.isEmpty {
-            let began = ContinuousClock.now
-            resumed = await concurrentResults(toResume, limit: width) { a, dom in
-                try await executor.attributed(a) { try await dom.resume() }
-            }
-            context.progress.line("ok  resume \(plural(toResume.count, "guest")) together (\((ContinuousClock.now - began).formatted(.units(allowed: [.milliseconds]))))")
-        }
-        return Self.failures(actions, created) + Self.failures(toResume.map(\.0), resumed)
+        await Boots(context: context, policy: bootPolicy).run(actions)
     }
 
     static func failures<R>(_ actions: [Action], _ results: [Result<R, any Error>]) -> [Failure] {

@@ -21,6 +21,9 @@ public enum DomainXML {
         x += "    <controller type='usb' model='none'/>\n"
         for nic in guest.nics { x += interface(nic, datapath: host.datapath) }
         x += console(domain: guest.domain)
+        // pvpanic: a guest kernel with its driver tells QEMU it panicked, and libvirt emits
+        // a CRASHED event and applies on_crash (destroy), so `up` sees the guest stop at once.
+        x += "    <panic model='isa'>\n      <address type='isa' iobase='0x505'/>\n    </panic>\n"
         x += "    <memballoon model='none'/>\n"
         x += "  </devices>\n</domain>\n"
         return x

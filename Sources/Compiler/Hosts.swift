@@ -24,7 +24,8 @@ extension Compiler {
                 pool: Names.pool(project: c.project), poolPath: Names.poolPath(project: c.project),
                 management: .init(network: Names.managementNetwork(project: c.project),
                                   bridge: Names.managementBridge(project: c.project),
-                                  subnet: mgmt.description, gateway: mgmt.network.advanced(by: 1).description))
+                                  subnet: mgmt.description, gateway: mgmt.network.advanced(by: 1).description),
+                maxBooting: spec.maxBooting)
         }
     }
 

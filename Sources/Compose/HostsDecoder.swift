@@ -6,7 +6,7 @@ import YAML
 /// `hosts:`: where guests run. The first host is the master (tbctl runs there, it is local);
 /// the others are reached over SSH. Cross-host rules are in HostRules.
 enum HostsDecoder {
-    static let keys = ["uri", "ssh", "identity", "tunnel_ip", "accel", "datapath", "cpus", "memory"]
+    static let keys = ["uri", "ssh", "identity", "tunnel_ip", "accel", "datapath", "cpus", "memory", "max_booting"]
 
     /// Without `hosts:` (or with an empty one), one local host `main` with all defaults.
     static func decode(_ node: Node?, ctx: DecodeContext) -> [HostDraft] {
@@ -37,6 +37,7 @@ enum HostsDecoder {
         if let node = f["accel"], let accel = Values.choice(node, e.path.key("accel"), Accel.self, ctx: ctx) { spec.accel = accel }
         if let node = f["datapath"], let dp = Values.choice(node, e.path.key("datapath"), Datapath.self, ctx: ctx) { spec.datapath = dp }
         spec.cpus = f["cpus"].flatMap { Values.int($0, e.path.key("cpus"), min: 1, ctx: ctx) }
+        spec.maxBooting = f["max_booting"].flatMap { Values.int($0, e.path.key("max_booting"), min: 1, ctx: ctx) }
         spec.memoryMiB = f["memory"].flatMap { Sizes.mebibytes($0, e.path.key("memory"), min: 1, ctx: ctx) }
         var draft = HostDraft(spec: spec, keyMark: e.keyMark, path: e.path, sshMark: f["ssh"]?.mark)
         draft.spec.identity = identity(f, draft, ctx: ctx)

@@ -51,6 +51,8 @@ public struct HostSpec: Sendable {
     public var datapath: Datapath       // default system
     public var cpus: Int?               // declared capacity for placement
     public var memoryMiB: Int?
+    /// `max_booting:` guests booting at once on the host; nil: derived from its cores.
+    public var maxBooting: Int?
     public init(name: String, mark: Mark?, uri: String?, ssh: SSHTarget?, identity: String?, tunnelIP: IPv4?,
                 accel: Accel, datapath: Datapath, cpus: Int?, memoryMiB: Int?) {
         self.name = name; self.mark = mark; self.uri = uri; self.ssh = ssh; self.identity = identity

@@ -30,6 +30,9 @@ public protocol Hypervisor: Sendable {
     /// one call that does not wait on a domain whose monitor is busy (libvirt's
     /// virConnectGetAllDomainStats with NOWAIT).
     func allDomainStats() async throws -> [DomainStats]
+
+    /// The host's active logical CPUs (libvirt's node info): how many guests may boot at once.
+    func nodeCPUs() async throws -> Int
 }
 
 /// libvirt's domain states (virDomainState).

@@ -20,6 +20,10 @@ struct LiveHypervisor: Hypervisor {
         try await connection.domain(named: name).map(LiveDomain.init)
     }
 
+    func nodeCPUs() async throws -> Int {
+        try await connection.nodeInfo().cpus
+    }
+
     func allDomains() async throws -> [any DomainHandle] {
         try await connection.allDomains().map(LiveDomain.init)
     }

@@ -46,13 +46,17 @@ extension TestbedState {
         public var pool: String
         public var poolPath: String
         public var management: Management
+        /// Guests that may boot at once on the host (`max_booting:`); nil: derived from its
+        /// cores when `up` starts guests (docs/scale.md).
+        public var maxBooting: Int?
 
         public init(name: String, isMaster: Bool, ssh: SSHEndpoint?, libvirtURI: String, accel: Accel,
                     datapath: Datapath, tunnelIP: String?, capacity: Capacity, pool: String,
-                    poolPath: String, management: Management) {
+                    poolPath: String, management: Management, maxBooting: Int? = nil) {
             self.name = name; self.isMaster = isMaster; self.ssh = ssh; self.libvirtURI = libvirtURI
             self.accel = accel; self.datapath = datapath; self.tunnelIP = tunnelIP; self.capacity = capacity
             self.pool = pool; self.poolPath = poolPath; self.management = management
+            self.maxBooting = maxBooting
         }
     }
 }

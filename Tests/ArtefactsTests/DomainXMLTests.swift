@@ -70,6 +70,9 @@ import Vocabulary
                 <console type='pty'>
                   <target type='serial' port='0'/>
                 </console>
+                <panic model='isa'>
+                  <address type='isa' iobase='0x505'/>
+                </panic>
                 <memballoon model='none'/>
               </devices>
             </domain>

@@ -3,6 +3,19 @@ import Testing
 @testable import Compose
 
 @Suite struct HostTests {
+    @Test func maxBootingIsAPositiveInteger() throws {
+        let f = try Fixture()
+        #expect(f.errors("""
+        hosts:
+          main: {max_booting: 0}
+          a: {ssh: root@10.77.0.2, max_booting: many}
+        """) == [
+            "2:3 hosts.main.tunnel_ip: the master host `main` needs `tunnel_ip:` when the testbed has several hosts",
+            "2:23 hosts.main.max_booting: must be at least 1, got 0",
+            "3:41 hosts.a.max_booting: expected an integer, got a string (\"many\")",
+        ])
+    }
+
     @Test func masterMustBeLocalAndOthersRemote() throws {
         let f = try Fixture()
         #expect(f.errors("""

@@ -31,7 +31,13 @@ public final class FakeHost: HostConnection {
                              timeout: Duration) async throws -> any GuestSession {
         try await lab.call(spec.name, "guest.connect", guest.name)
         guard guest.canLogIn else { throw GuestLoginError.none(guest) }
-        let running = lab.with(spec.name) { $0.domains[guest.domain]?.state == .running }
+        // A silent guest (hung, panicked) never answers: the wait goes on until cancelled or
+        // `timeout`, as the real one would.
+        let end = ContinuousClock.now + timeout
+        while lab.with(spec.name, { $0.silent.contains(guest.domain) }) && ContinuousClock.now < end {
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        let running = lab.with(spec.name) { $0.domains[guest.domain]?.state == .running && !$0.silent.contains(guest.domain) }
         guard running else {
             throw TBError(.ssh, "cannot reach guest over SSH", object: "guest \(guest.name) on host \(spec.name)",
                           cause: "\(user)@\(guest.managementIP) did not accept an SSH session within \(timeout)")
@@ -116,6 +122,19 @@ struct FakeRunner: CommandRunner {
         case "rm":
             lab.with(host) { $0.files[path] = nil }
             return ok("")
+        case "sh" where argv.count > 2 && argv[2] == ConsoleLogs.probeScript:
+            // Size and panic mark of each console log, as the script prints them.
+            let args = Array(argv.dropFirst(4))
+            let lines = lab.with(host) { h in
+                stride(from: 0, to: args.count - 1, by: 2).map { i in
+                    let (since, p) = (Int(args[i]) ?? 0, args[i + 1])
+                    return h.consoles[p].map { "\($0.utf8.count) \(String(decoding: $0.utf8.dropFirst(since), as: UTF8.self).contains("Kernel panic") ? 1 : 0) \(p)" }
+                        ?? "-1 0 \(p)"
+                }
+            }
+            return ok(lines.map { $0 + "\n" }.joined())
+        case "tail":
+            return ok(lab.with(host) { $0.consoles[path] } ?? "")
         case "qemu-img":
             guard let file = lab.with(host, { $0.files[path] }) else { return fail("qemu-img: Could not open '\(path)'") }
             let snaps = file.snapshots.sorted { $0.key < $1.key }

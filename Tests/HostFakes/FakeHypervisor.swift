@@ -14,6 +14,11 @@ struct FakeHypervisor: Hypervisor {
         return lab.with(host) { $0.domains[name] }.map { FakeDomain(lab: lab, host: host, name: name, uuid: $0.uuid) }
     }
 
+    func nodeCPUs() async throws -> Int {
+        try await lab.call(host, "node.info", "")
+        return lab.with(host) { $0.cpus }
+    }
+
     func allDomains() async throws -> [any DomainHandle] {
         try await lab.call(host, "domain.list", "")
         return lab.with(host) { $0.domains.values.sorted { $0.name < $1.name } }
@@ -145,6 +150,22 @@ struct FakeDomain: DomainHandle {
             }
             d.state = paused ? .paused : .running
             d.live = d.config
+            Self.boot(&d, &h)
+        }
+    }
+
+    /// A start appends to the console log (as virtlogd does with append='on'); a domain due to panic shows a kernel panic there and
+    /// keeps silent on SSH.
+    static func boot(_ d: inout DomainRecord, _ h: inout HostWorld) {
+        guard let log = DomainXMLReading.attribute("file", ofFirst: "log", in: d.xml) else { return }
+        if let n = h.panicBoots[d.name], n > 0 {
+            h.panicBoots[d.name] = n - 1
+            h.consoles[log, default: ""] += "[    0.120000] ..MP-BIOS bug: 8254 timer not connected to IO-APIC\n"
+                + "[    0.130000] Kernel panic - not syncing: IO-APIC + timer doesn't work!  Boot with apic=debug\n"
+            h.silent.insert(d.name)
+        } else {
+            if h.consoles[log] != nil || h.panicBoots[d.name] != nil { h.silent.remove(d.name) }
+            h.consoles[log, default: ""] += "[    0.000000] Linux version 6.1.0 (fake)\n"
         }
     }
 

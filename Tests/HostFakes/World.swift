@@ -51,6 +51,16 @@ public struct HostWorld: Sendable {
     /// libvirt's statistics parameters a running domain reports (`cpu.time`, `net.0.rx.bytes`),
     /// by domain name; a test sets them.
     public var stats: [String: [String: Double]] = [:]
+    /// The host's CPUs (libvirt node info).
+    public var cpus = 2
+    /// Serial console logs by path (`Names.consoleLog`): a start replaces the domain's with
+    /// one line, as libvirt's `append='off'` log is replaced.
+    public var consoles: [String: String] = [:]
+    /// Domains whose next N starts panic early: the console shows a kernel panic and SSH never
+    /// answers.
+    public var panicBoots: [String: Int] = [:]
+    /// Domains whose guest never answers SSH (it hangs while booting).
+    public var silent: Set<String> = []
     public init() {}
 }
 

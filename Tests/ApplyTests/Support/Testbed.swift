@@ -67,6 +67,13 @@ struct Testbed {
 
     func up() async throws { try await provisioner().upLocked() }
 
+    /// `up` with a boot policy (short stall windows for tests of progress and crashes).
+    func up(_ policy: BootPolicy) async throws {
+        var p = provisioner()
+        p.bootPolicy = policy
+        try await p.upLocked()
+    }
+
     /// `up`, expected to fail: its error.
     func failingUp() async -> TBError? {
         do { try await up(); return nil } catch { return error.asTBError() }
