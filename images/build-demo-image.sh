@@ -263,7 +263,7 @@ TIMEOUT 1
 LABEL linux
   KERNEL /vmlinuz
   INITRD /initrd.gz
-  APPEND root=LABEL=tbctlroot console=ttyS0,115200 quiet mitigations=off cryptomgr.notests
+  APPEND root=LABEL=tbctlroot console=ttyS0,115200 quiet mitigations=off cryptomgr.notests no_timer_check
 S
 mcopy -i "$W/boot.img" "$W/vmlinuz" "$W/initrd.gz" "$W/syslinux.cfg" ::/
 syslinux --install "$W/boot.img"
