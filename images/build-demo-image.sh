@@ -14,15 +14,17 @@
 # Env:   KVER (kernel version; default: the newest in /lib/modules with a /boot/vmlinuz-*)
 #        OUT (default images/out)  ROOT_MB (root fs size, default 256)
 #        REFRESH_DEBS=1 (download the .debs again instead of using images/out/debs)
+#        GUEST (the guest files, default images/guest) NAME (default tbctl-demo): bench/boot-bench.sh
+#        builds its bare busybox + dropbear image with them
 # Needs root (mkfs -d keeps owners, setuid sudo) and the Debian packages it names when
 # something is missing. It installs nothing itself.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-GUEST=$HERE/guest
+GUEST=${GUEST:-$HERE/guest}
 OUT=${OUT:-$HERE/out}
 ROOT_MB=${ROOT_MB:-256}
 BOOT_MB=16
-NAME=tbctl-demo
+NAME=${NAME:-tbctl-demo}
 IMG=$OUT/$NAME.qcow2
 FORCE=0 CHECK=0
 case ${1:-} in --force) FORCE=1;; --check) CHECK=1;; '') ;; *) echo "usage: $0 [--force|--check]" >&2; exit 2;; esac

@@ -31,7 +31,8 @@ enum GuestShutdown {
     static let sealScript = """
         set +e
         cloud-init clean --logs --machine-id >/dev/null 2>&1 || cloud-init clean --logs >/dev/null 2>&1
-        [ -e /etc/machine-id ] && : > /etc/machine-id
+        # empty, not missing: systemd fills an empty file at boot (a missing one stays missing)
+        { [ -e /etc/machine-id ] || [ -d /run/systemd/system ]; } && : > /etc/machine-id
         rm -f /var/lib/dbus/machine-id /etc/ssh/ssh_host_*_key /etc/ssh/ssh_host_*_key.pub /etc/dropbear/dropbear_*_host_key
         rm -rf /var/log/journal/* /tmp/tbctl-setup-*.sh
         find /var/log -type f 2>/dev/null | while read -r f; do : > "$f"; done

@@ -30,7 +30,7 @@ extension E2E {
         // no other), its own machine-id; the clones have the golden marker, the plain one not.
         var machineIDs: Set<String> = []
         for g in Self.guests {
-            let r = try await lab.ssh(g, "hostname; cat /etc/machine-id; cat /etc/ssh/ssh_host_ed25519_key.pub; "
+            let r = try await lab.ssh(g, "hostname; cat /etc/machine-id; cat /etc/ssh/ssh_host_ed25519_key.pub; echo; "
                                          + "cat /etc/tbctl-golden-marker 2>/dev/null || echo no-marker; cloud-init status")
             let lines = r.stdout.split(separator: "\n").map(String.init)
             #expect(r.status == 0 && lines.count >= 5, "\(g): \(r)")
