@@ -19,7 +19,9 @@ extension E2E {
         try lab.replace("DEBIANQCOW", with: image)
         try await lab.tbctl("down", "--purge")
 
+        let clock = ContinuousClock(), began = clock.now
         let up = try await lab.run("up", "-v")
+        print("e2edeb: up (plain + golden build + 2 clones) took \(clock.now - began)")
         #expect(up.status == 0, "\(up.stdout)\(up.stderr)")
         try #require(up.status == 0)
         // The golden builder was sealed and stopped from inside, not by ACPI or force.
@@ -44,7 +46,9 @@ extension E2E {
             #expect(lines[4] == "status: done", "\(g): \(lines[4])")
         }
         #expect(machineIDs.count == Self.guests.count, "machine-ids \(machineIDs)")
-        #expect(try await lab.ssh("plain", "echo $ROLE").stdout == "plain\n")
+        // env: in tbctl exec's commands and in login shells (/etc/profile.d, Debian's /etc/profile)
+        let env = try await lab.run("exec", "plain", "--", "echo $ROLE; env -i sh -c '. /etc/profile; echo $ROLE'")
+        #expect(env.status == 0 && env.stdout == "plain\nplain\n", "\(env)")
 
         // A testbed snapshot and restore: a file written after the snapshot is gone.
         let snap = try await lab.tbctl("snapshot", "create", "base")
