@@ -33,7 +33,7 @@ extension E2E {
         var machineIDs: Set<String> = []
         for g in Self.guests {
             let r = try await lab.ssh(g, "hostname; cat /etc/machine-id; cat /etc/ssh/ssh_host_ed25519_key.pub; echo; "
-                                         + "cat /etc/tbctl-golden-marker 2>/dev/null || echo no-marker; cloud-init status")
+                                         + "cat /etc/tbctl-golden-marker 2>/dev/null || echo no-marker; cloud-init status --wait | tail -n1")
             let lines = r.stdout.split(separator: "\n").map(String.init)
             #expect(r.status == 0 && lines.count >= 5, "\(g): \(r)")
             guard lines.count >= 5 else { continue }
