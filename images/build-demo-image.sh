@@ -21,7 +21,7 @@
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 GUEST=${GUEST:-$HERE/guest}
-OUT=${OUT:-$HERE/out}
+OUT=${OUT:-$HERE/out}; case $OUT in /*) ;; *) OUT=$PWD/$OUT ;; esac   # the build cds
 ROOT_MB=${ROOT_MB:-256}
 BOOT_MB=16
 NAME=${NAME:-tbctl-demo}
