@@ -45,6 +45,9 @@ tier2_env() {
   bash scripts/test-env.sh up   # installs what is missing (cheap when all is there), starts the daemons
   # The e2e tests drive the real CLI: build it first so they find it.
   swift build --product tbctl
+  # E2E/DebianTests boots the Debian 12 image: built (or found up to date, ~0.5 s) here, outside
+  # the e2e lock; the first build downloads Debian's packages (~2 min), later ones reuse them.
+  bash images/build-debian-image.sh | tail -n 3
 }
 
 tier2() {

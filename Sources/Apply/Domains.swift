@@ -23,18 +23,12 @@ extension Executor {
                                   uri: DomainMetadata.configNamespace, .config)
     }
 
-    /// Shuts a guest down so that its next start uses its new definition: an ACPI shutdown,
-    /// waited for by lifecycle event; a guest that ignores it for `grace` is powered off.
-    func stopDomain(_ guest: Guest, grace: Duration = .seconds(90)) async throws {
+    /// Shuts a guest down so that its next start uses its new definition: from inside over SSH
+    /// when it answers, else its ACPI button, else a forced power-off (see `shutDown`).
+    func stopDomain(_ guest: Guest) async throws {
         let host = try context.host(guest.host)
-        guard let dom = try await host.libvirt.domain(named: guest.domain), try await dom.isActive() else { return }
-        try await dom.shutdown()
-        do {
-            try await host.libvirt.waitForState(guest.domain, .shutoff, timeout: grace)
-        } catch let e as TBError where e.code == .timeout {
-            progress.line("\(guest.name) on \(host.name) did not shut down within \(grace): powering it off")
-            if try await dom.isActive() { try await dom.destroy() }
-        }
+        let how = try await shutDown(guest, on: host)
+        progress.detail("\(guest.name) on \(host.name): \(how)")
     }
 
     func startDomain(_ guest: Guest) async throws {

@@ -21,8 +21,9 @@ extension Executor {
     }
 
     /// Builds a service's golden image once: an overlay of the base image, booted with its own
-    /// seed, the golden setup run over SSH, then a clean ACPI shutdown (waited for by libvirt
-    /// lifecycle event, not by polling) so the filesystem is consistent for the clones.
+    /// seed, the golden setup run over SSH, the image sealed for cloning and powered off from
+    /// inside over that same SSH session (GuestShutdown; waited for by libvirt lifecycle event,
+    /// not by polling) so the filesystem is consistent for the clones.
     func buildGolden(_ service: String, on host: any HostConnection) async throws {
         guard let golden = context.state.service(named: service)?.golden else { return }
         let builder = try context.guest(golden.builder)
@@ -34,8 +35,12 @@ extension Executor {
         do {
             try await defineDomain(builder)
             try await startDomain(builder)
-            try await runScript(builder, path: golden.setup)
-            try await shutDownBuilder(builder, on: host)
+            let session = try await host.guestSession(builder, user: context.state.user, keyFile: context.workspace.keyFile)
+            try await session.closing {
+                try await runScript(builder, path: golden.setup, on: $0)
+                try await seal(builder, on: $0)
+                try await shutDownBuilder(builder, on: host, session: $0)
+            }
         } catch {
             // A failed build leaves no builder running (it holds memory until the next `up`);
             // the overlay has no record, so the next `up` builds it again.
@@ -45,15 +50,23 @@ extension Executor {
         try context.update { $0.setVolume(host.name, golden.volume, "built:\(golden.setupDigest)") }
     }
 
-    /// A clean ACPI shutdown, so the image's filesystem is consistent for the clones.
-    private func shutDownBuilder(_ builder: Guest, on host: any HostConnection) async throws {
+    /// Cleans what every clone must have of its own out of the builder (GuestShutdown.sealScript).
+    private func seal(_ builder: Guest, on session: any GuestSession) async throws {
+        let result = try await session.exec(GuestShutdown.sealCommand(user: context.state.user))
+        guard result.succeeded else {
+            throw TBError(.command, "cannot seal golden builder \(builder.name) for cloning (exit status \(result.status))",
+                          cause: (result.stderr.isEmpty ? result.stdout : result.stderr).split(separator: "\n").suffix(5).joined(separator: "\n"))
+        }
+        progress.detail("\(builder.name): sealed for cloning (cloud-init state, machine-id, host keys, logs)")
+    }
+
+    /// Powers the sealed builder off (from inside first, see `shutDown`) and removes its domain.
+    private func shutDownBuilder(_ builder: Guest, on host: any HostConnection, session: any GuestSession) async throws {
         guard let dom = try await host.libvirt.domain(named: builder.domain) else {
             throw TBError(.notFound, "golden builder \(builder.name) vanished during its setup", object: "host \(host.name)")
         }
-        try await dom.shutdown()
-        do { try await host.libvirt.waitForState(builder.domain, .shutoff, timeout: .seconds(120)) } catch let e as TBError where e.code == .timeout {
-            throw TBError(.timeout, "golden builder \(builder.name) did not shut down within 120 s after its setup", underlying: e)
-        }
+        let how = try await shutDown(builder, on: host, session: session)
+        progress.detail("\(builder.name): \(how)")
         try await dom.undefine()
     }
 

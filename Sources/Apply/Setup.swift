@@ -33,6 +33,14 @@ extension Executor {
         try await session.closing { try await runScript(guest, script: Array(bytes), name: (path as NSString).lastPathComponent, on: $0) }
     }
 
+    /// The same over a session the caller keeps (a golden builder's, sealed and powered off next).
+    func runScript(_ guest: Guest, path: String, on session: any GuestSession) async throws {
+        guard let bytes = FileManager.default.contents(atPath: path) else {
+            throw TBError(.notFound, "setup script \(path) cannot be read")
+        }
+        try await runScript(guest, script: Array(bytes), name: (path as NSString).lastPathComponent, on: session)
+    }
+
     private func runScript(_ guest: Guest, script bytes: [UInt8], name: String, on session: any GuestSession) async throws {
         let remote = "/tmp/tbctl-setup-\(guest.name).sh"
         try await session.upload(bytes, to: remote, mode: 0o755)

@@ -15,7 +15,8 @@ struct Up: AsyncParsableCommand {
 
             A running guest whose definition changed (memory, CPUs, NICs) is redefined but keeps \
             running on the old definition until it next powers off; `up` says so. With \
-            --restart-changed such guests are shut down (ACPI, powered off after 90 s) and \
+            --restart-changed such guests are shut down (`poweroff` over SSH; when that fails the \
+            ACPI button, then a forced power-off) and \
             started again; their disks, and so their setup, stay.
 
             With --format json, progress goes to stderr and stdout gets one summary: every \

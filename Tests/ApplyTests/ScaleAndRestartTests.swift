@@ -34,7 +34,7 @@ import Testing
 
     /// A running guest whose definition changed is redefined but keeps running on the old one,
     /// and `up` says so; with --restart-changed it is shut down (powered off when it ignores
-    /// ACPI) and started on the new one. Its disk stays.
+    /// both `poweroff` over SSH and ACPI) and started on the new one. Its disk stays.
     @Test func aChangedDefinitionAppliesAtRestart() async throws {
         var t = try Testbed { lab, dir in lab.guests = [Lab.guest("db", in: dir, setup: true)] }
         defer { t.remove() }
@@ -47,6 +47,7 @@ import Testing
         #expect(t.output.current.contains { $0.contains("note: db on main keeps running on its previous definition") })
 
         t.lab.ignoreACPI(host: "main", domain: "lab-db")
+        t.lab.ignorePoweroff(host: "main", domain: "lab-db")
         var p = t.provisioner()
         p.restartChanged = true
         let before = t.lab.calls.count
@@ -55,6 +56,27 @@ import Testing
         #expect(ops.contains("domain.shutdown") && ops.contains("domain.destroy") && ops.contains("domain.startPaused"))
         #expect(!t.lab.calls.dropFirst(before).contains { $0.op == "pool.createOverlay" })
         #expect(t.domain("db")?.state == .running && config() == live())
-        #expect(t.output.current.contains { $0.contains("did not shut down within") })
+        #expect(t.output.current.contains { $0.contains("did not power off within") })
+        #expect(t.output.current.contains { $0.contains("ignored its ACPI power button") && $0.contains("powering it off") })
+    }
+
+    /// --restart-changed stops a guest that answers over SSH from inside (`sync; poweroff`),
+    /// without the ACPI button or a forced power-off, even when it would ignore ACPI.
+    @Test func restartChangedPowersAReachableGuestOffFromInside() async throws {
+        var t = try Testbed { lab, dir in lab.guests = [Lab.guest("db", in: dir, setup: true)] }
+        defer { t.remove() }
+        try await t.up()
+        try t.recompile { $0.guests[0].memoryMiB = 256 }
+        t.lab.ignoreACPI(host: "main", domain: "lab-db")
+        let commands = Locked<[String]>([])
+        t.lab.onExec { _, command in commands.withLock { $0.append(command) }; return nil }
+        var p = t.provisioner()
+        p.restartChanged = true
+        let before = t.lab.calls.count
+        try await p.upLocked()
+        let ops = t.lab.calls.dropFirst(before).filter { $0.object == "lab-db" }.map(\.op)
+        #expect(!ops.contains("domain.shutdown") && !ops.contains("domain.destroy") && ops.contains("domain.startPaused"))
+        #expect(commands.withLock { $0 }.contains { $0.contains("sync; (sleep 0.3; poweroff") })
+        #expect(t.domain("db")?.state == .running)
     }
 }

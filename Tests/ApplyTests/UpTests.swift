@@ -35,6 +35,24 @@ import Testing
         #expect(t.output.current.last { $0.contains("nothing to do") } != nil)
     }
 
+    /// The golden builder is sealed for cloning (cloud-init clean, machine-id, host keys, logs)
+    /// and powered off from inside over the session its setup ran on: no ACPI, no forced stop.
+    @Test func theGoldenBuilderIsSealedAndPoweredOffFromInside() async throws {
+        let t = try Testbed.webAndDB()
+        defer { t.remove() }
+        let commands = Locked<[(String, String)]>([])
+        t.lab.onExec { guest, command in commands.withLock { $0.append((guest, command)) }; return nil }
+        try await t.up()
+        let builder = commands.withLock { $0 }.filter { $0.0 == "web-golden" }.map(\.1)
+        let setup = try #require(builder.firstIndex { $0.contains("tbctl-setup-web-golden.sh") })
+        let seal = try #require(builder.firstIndex { $0.contains("cloud-init clean --logs") && $0.contains("/etc/machine-id") })
+        let off = try #require(builder.firstIndex { $0.contains("poweroff") && !$0.contains("cloud-init") })
+        #expect(setup < seal && seal < off)
+        let calls = t.lab.calls.filter { $0.object == "lab-web-golden" }.map(\.op)
+        #expect(!calls.contains("domain.shutdown") && !calls.contains("domain.destroy") && calls.contains("domain.undefine"))
+        #expect(t.lab.calls.filter { $0.op == "guest.connect" && $0.object == "web-golden" }.count == 1)   // one session
+    }
+
     /// The stages run in the planner's order, and each one's work happens after the work it
     /// needs: pool before volumes, networks before starts, golden image before its clones,
     /// definitions before starts, starts before setup.

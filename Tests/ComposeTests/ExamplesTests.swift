@@ -20,6 +20,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: f.root + "/compose-examples", withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: Self.examples + "/" + name, toPath: target)
         try f.write(f.root + "/images/out/tbctl-demo.qcow2", "qcow2")
+        try f.write(f.root + "/images/out/tbctl-debian12.qcow2", "qcow2")
         return (try ComposeLoader.load(path: target + "/testbed.yaml", home: f.home), f)
     }
 
@@ -50,8 +51,15 @@ import Testing
         #expect(c.guests[0].env.map(\.key) == ["GREETING"])
     }
 
+    @Test func debian() throws {
+        let (c, f) = try load("debian")
+        #expect(c.images[0].source == f.root + "/images/out/tbctl-debian12.qcow2")
+        #expect(c.guests.map(\.name) == ["db", "web"] && c.guests.map(\.memoryMiB) == [768, 768])
+        #expect(c.guests[1].replicas == 2 && c.guests[1].goldenSetup == f.root + "/compose-examples/debian/golden.sh")
+    }
+
     /// Every example also compiles, deterministically (twice, byte for byte).
-    @Test(arguments: ["quickstart", "multihost", "service"])
+    @Test(arguments: ["quickstart", "multihost", "service", "debian"])
     func compiles(_ name: String) throws {
         let (c, f) = try load(name)
         defer { withExtendedLifetime(f) {} }   // the fixture owns the temporary tree

@@ -74,6 +74,14 @@ struct FakeGuestSession: GuestSession {
         try running()
         lab.with(host) { $0.domains[domain]?.execs.append(command) }
         let result = lab.execResponder.current?(guest, command) ?? CommandResult(status: 0, stdout: "", stderr: "")
+        // `poweroff` in a guest (tbctl's clean shutdown over SSH) stops it, as a real one would
+        if result.succeeded && command.contains("poweroff") {
+            lab.with(host) { h in
+                guard var d = h.domains[domain], d.state == .running, !d.ignoresPoweroff else { return }
+                d.state = .shutoff; d.live = [:]; d.linksDown = []
+                h.domains[domain] = d.persistent ? d : nil
+            }
+        }
         if !result.stdout.isEmpty { output?(.stdout, Array(result.stdout.utf8)) }
         if !result.stderr.isEmpty { output?(.stderr, Array(result.stderr.utf8)) }
         return result

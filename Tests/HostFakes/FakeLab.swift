@@ -42,6 +42,11 @@ public final class FakeLab: HostConnector {
         world.withLock { $0.hosts[host]?.domains[domain]?.ignoresACPI = true }
     }
 
+    /// Makes a guest ignore `poweroff` run in it over SSH.
+    public func ignorePoweroff(host: String, domain: String) {
+        world.withLock { $0.hosts[host]?.domains[domain]?.ignoresPoweroff = true }
+    }
+
     // MARK: - looking
 
     public var current: World { world.current }

@@ -84,6 +84,8 @@ public struct DomainRecord: Sendable {
     public var linksDown: Set<String> = []
     /// The guest ignores ACPI shutdown requests.
     public var ignoresACPI = false
+    /// The guest ignores `poweroff` run over SSH (the command succeeds, nothing stops).
+    public var ignoresPoweroff = false
     public var isActive: Bool { state != .shutoff }
 
     /// A domain as someone else might have defined it (no tbctl metadata unless `xml` has it).
