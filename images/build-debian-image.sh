@@ -20,6 +20,7 @@
 # Needs root (debootstrap, chroot) and debootstrap, syslinux, mtools, dosfstools, qemu-utils.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/pack-disk.sh"
 OUT=${OUT:-$HERE/out}
 ROOT_MB=${ROOT_MB:-2048}
 BOOT_MB=64
@@ -57,7 +58,7 @@ fi
 
 if [ $CHECK = 0 ]; then mkdir -p "$OUT"; exec 8>"$OUT/.build-debian.lock"; flock 8; fi
 PKEY=$(echo "$SUITE $PKGS" | sha256sum | cut -c1-12)
-STAMP=$( { sha256sum "$HERE/build-debian-image.sh"; echo "pkgs $PKEY"; echo "root_mb $ROOT_MB"; } | sha256sum | cut -d' ' -f1)
+STAMP=$( { cat "$HERE/build-debian-image.sh" "$HERE/pack-disk.sh" | sha256sum; echo "pkgs $PKEY"; echo "root_mb $ROOT_MB"; } | sha256sum | cut -d' ' -f1)
 if [ $FORCE = 0 ] && [ -f "$IMG" ] && [ -f "$IMG.sha256" ] && [ "$(cat "$OUT/$NAME.stamp" 2>/dev/null)" = "$STAMP" ] &&
    [ "$(sha256sum < "$IMG" | cut -d' ' -f1)" = "$(cat "$IMG.sha256")" ]; then
   say "up to date: $IMG ($(du -k "$IMG" | cut -f1) KiB, sha256 $(cat "$IMG.sha256"))"
@@ -181,15 +182,8 @@ cp "$R/boot/vmlinuz-$KVER" "$W/vmlinuz"; cp "$R/boot/initrd.img-$KVER" "$W/initr
 mcopy -i "$W/boot.img" "$W/vmlinuz" "$W/initrd.img" "$W/syslinux.cfg" ::/
 syslinux --install "$W/boot.img"
 
-# ---- disk: MBR, p1 /boot (FAT, bootable), p2 root (ext4) ------------------------------------
-DISK=$W/disk.raw
-truncate -s $((1 + BOOT_MB + ROOT_MB))M "$DISK"
-printf 'label: dos\nstart=2048, size=%d, type=6, bootable\nstart=%d, size=%d, type=83\n' \
-  $((BOOT_MB * 2048)) $((2048 + BOOT_MB * 2048)) $((ROOT_MB * 2048)) | sfdisk -q "$DISK"
-dd if=/usr/lib/syslinux/mbr/mbr.bin of="$DISK" bs=440 count=1 conv=notrunc status=none
-dd if="$W/boot.img" of="$DISK" bs=1M seek=1 conv=notrunc,sparse status=none
-dd if="$W/root.img" of="$DISK" bs=1M seek=$((1 + BOOT_MB)) conv=notrunc,sparse status=none
-qemu-img convert -q -c -O qcow2 -o compat=1.1 "$DISK" "$W/$NAME.qcow2"
+# ---- disk (images/pack-disk.sh) ------------------------------------------------------
+pack_disk "$W" "$NAME" "$BOOT_MB" "$ROOT_MB"
 
 # ---- publish (atomically, stamp last) --------------------------------------------------
 sha256sum < "$W/$NAME.qcow2" | cut -d' ' -f1 > "$W/$NAME.qcow2.sha256"

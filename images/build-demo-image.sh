@@ -24,6 +24,7 @@
 # something is missing. It installs nothing itself.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/pack-disk.sh"
 GUEST=${GUEST:-$HERE/guest}
 OUT=${OUT:-$HERE/out}; case $OUT in /*) ;; *) OUT=$PWD/$OUT ;; esac   # the build cds
 ROOT_MB=${ROOT_MB:-256}
@@ -86,7 +87,7 @@ fi
 
 # ---- up to date? ---------------------------------------------------------------------
 if [ $CHECK = 0 ]; then mkdir -p "$OUT"; exec 8>"$OUT/.build.lock"; flock 8; fi
-STAMP=$( { sha256sum < "$HERE/build-demo-image.sh"; (cd "$GUEST" && sha256sum $(ls | sort)); echo "kernel $KVER";
+STAMP=$( { cat "$HERE/build-demo-image.sh" "$HERE/pack-disk.sh" | sha256sum; (cd "$GUEST" && sha256sum $(ls | sort)); echo "kernel $KVER";
            echo "busybox $(dpkg-query -W -f='${Version}' busybox-static 2>/dev/null || /bin/busybox | head -n1)";
            echo "root_mb $ROOT_MB"; [ -z "$APPLIANCE_KEY" ] || echo "appliance $(cat "$APPLIANCE_KEY")"; } | sha256sum | cut -d' ' -f1)
 if [ $FORCE = 0 ] && [ -f "$IMG" ] && [ -f "$IMG.sha256" ] && [ "$(cat "$OUT/$NAME.stamp" 2>/dev/null)" = "$STAMP" ] &&
@@ -293,15 +294,8 @@ S
 mcopy -i "$W/boot.img" "$W/vmlinuz" "$W/initrd.gz" "$W/syslinux.cfg" ::/
 syslinux --install "$W/boot.img"
 
-# ---- disk: MBR, p1 /boot (FAT, bootable), p2 root (ext4, last: can be grown) --------------
-DISK=$W/disk.raw
-truncate -s $((1 + BOOT_MB + ROOT_MB))M "$DISK"
-printf 'label: dos\nstart=2048, size=%d, type=6, bootable\nstart=%d, size=%d, type=83\n' \
-  $((BOOT_MB * 2048)) $((2048 + BOOT_MB * 2048)) $((ROOT_MB * 2048)) | sfdisk -q "$DISK"
-dd if=/usr/lib/syslinux/mbr/mbr.bin of="$DISK" bs=440 count=1 conv=notrunc status=none
-dd if="$W/boot.img" of="$DISK" bs=1M seek=1 conv=notrunc,sparse status=none
-dd if="$W/root.img" of="$DISK" bs=1M seek=$((1 + BOOT_MB)) conv=notrunc,sparse status=none
-qemu-img convert -q -c -O qcow2 -o compat=1.1 "$DISK" "$W/$NAME.qcow2"
+# ---- disk (images/pack-disk.sh) ------------------------------------------------------
+pack_disk "$W" "$NAME" "$BOOT_MB" "$ROOT_MB"
 
 # ---- publish (atomically, stamp last) --------------------------------------------------
 sha256sum < "$W/$NAME.qcow2" | cut -d' ' -f1 > "$W/$NAME.qcow2.sha256"
