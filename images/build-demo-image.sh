@@ -248,8 +248,9 @@ addmod() {
   for d in $(modinfo -k "$KVER" -F depends "$m" | tr ',' ' '); do addmod "$d"; done
   cp "$f" "$I/lib/modules/$m.ko"; ORDER+=("$m")
 }
-# every boot needs these (root disk, NICs, the seed cdrom on IDE, ACPI power button, rng)
-for m in crc32c_generic virtio_pci virtio_blk ext4 virtio_net virtio_rng isofs sr_mod ata_piix button evdev; do addmod "$m"; done
+# every boot needs these (root disk, NICs, the seed cdrom on IDE, ACPI power button, rng, and
+# pvpanic: a panic is told to QEMU, so libvirt reports it the moment it happens)
+for m in crc32c_generic virtio_pci virtio_blk ext4 virtio_net virtio_rng isofs sr_mod ata_piix button evdev pvpanic-mmio; do addmod "$m"; done
 printf '%s\n' "${ORDER[@]}" > "$I/modules.order"
 # more modules in the root fs, for modprobe: a seed cdrom on SATA (q35) or a vfat seed
 # (tbctl-cloud loads them when it finds no seed), and a few for network labs

@@ -13,10 +13,14 @@ public final class ApplyContext: Sendable {
     public let workspace: Workspace
     public let hosts: HostSet
     public let progress: Progress
+    /// How boots are waited for: the start stage's and golden builders'.
+    public let bootPolicy: BootPolicy
     let record: Locked<AppliedRecord>
 
-    public init(state: TestbedState, workspace: Workspace, hosts: HostSet, progress: Progress) throws {
+    public init(state: TestbedState, workspace: Workspace, hosts: HostSet, progress: Progress,
+                bootPolicy: BootPolicy = BootPolicy()) throws {
         self.state = state; self.workspace = workspace; self.hosts = hosts; self.progress = progress
+        self.bootPolicy = bootPolicy
         self.record = Locked(try Self.loadRecord(workspace))
     }
 

@@ -34,8 +34,14 @@ extension Executor {
         try await uploadSeed(builder)
         do {
             try await defineDomain(builder)
-            try await startDomain(builder)
-            let session = try await host.guestSession(builder, user: context.state.user, keyFile: context.workspace.keyFile)
+            // Waited for like any boot: as long as it makes progress, restarted once on a panic;
+            // the session that found it ready (a builder that waits on a port opens one) runs
+            // its setup, seal and poweroff.
+            let booted = try await Boots(context: context, policy: context.bootPolicy).bootAlone(builder)
+            let session: any GuestSession
+            if let booted { session = booted } else {
+                session = try await host.guestSession(builder, user: context.state.user, keyFile: context.workspace.keyFile, timeout: .seconds(60))
+            }
             try await session.closing {
                 try await runScript(builder, path: golden.setup, on: $0)
                 try await seal(builder, on: $0)

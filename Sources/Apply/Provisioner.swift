@@ -150,9 +150,8 @@ public struct Provisioner: Sendable {
             progress.line("nothing to do: the testbed matches \(workspace.stateFile)")
             return
         }
-        let context = try ApplyContext(state: state, workspace: workspace, hosts: hosts, progress: progress)
-        var runner = StageRunner(context: context, report: report)
-        runner.bootPolicy = bootPolicy
+        let context = try ApplyContext(state: state, workspace: workspace, hosts: hosts, progress: progress, bootPolicy: bootPolicy)
+        let runner = StageRunner(context: context, report: report)
         let failures = try await runner.run(stages)
         try Self.report(failures: failures, unreachable: unreachable, what: "up")
         progress.line("testbed \(state.project) is up: \(plural(state.userGuests.count, "guest")) on \(plural(state.hosts.count, "host"))")

@@ -9,19 +9,23 @@ extension Executor {
     /// answers is an error naming it and what was waited for.
     /// `timeout` nil: the session's own default for SSH, 180 s for a port.
     func waitReady(_ guest: Guest, timeout: Duration? = nil) async throws {
+        try await openWhenReady(guest, timeout: timeout)?.close()
+    }
+
+    /// `waitReady`, keeping the SSH session that proved the guest ready (nil for a port or no
+    /// wait), for a caller that goes on in the guest (a golden builder's setup).
+    func openWhenReady(_ guest: Guest, timeout: Duration? = nil) async throws -> (any GuestSession)? {
         let host = try context.host(guest.host)
         switch guest.readiness {
         case .ssh:
             let (user, key) = (context.state.user, context.workspace.keyFile)
-            if let timeout {
-                try await host.guestSession(guest, user: user, keyFile: key, timeout: timeout).close()
-            } else {
-                try await host.guestSession(guest, user: user, keyFile: key).close()
-            }
+            if let timeout { return try await host.guestSession(guest, user: user, keyFile: key, timeout: timeout) }
+            return try await host.guestSession(guest, user: user, keyFile: key)
         case .port(let port):
             try await waitForPort(guest, port, on: host, timeout: timeout ?? .seconds(180))
+            return nil
         case .none:
-            return
+            return nil
         }
     }
 

@@ -17,8 +17,6 @@ public struct StageRunner: Sendable {
     public var width = 24
     /// Where each stage's outcome is recorded for `--format json`, when asked for.
     public var report: ApplyReport?
-    /// How guests' boots are waited for in the start stage.
-    public var bootPolicy = BootPolicy()
 
     public init(context: ApplyContext, report: ApplyReport? = nil) { self.context = context; self.report = report }
 
@@ -56,7 +54,7 @@ public struct StageRunner: Sendable {
     /// The start stage: guests admitted per host at the rate the host boots them, each waited
     /// for by its progress (`Boots`, docs/scale.md).
     private func runStarts(_ actions: [Action]) async -> [Failure] {
-        await Boots(context: context, policy: bootPolicy).run(actions)
+        await Boots(context: context, policy: context.bootPolicy).run(actions)
     }
 
     static func failures<R>(_ actions: [Action], _ results: [Result<R, any Error>]) -> [Failure] {

@@ -22,9 +22,18 @@ public enum ConsoleLogs {
     /// Each log's mark; `since` is the log's size when the guest's current boot began.
     public static func probe(_ logs: [(path: String, since: Int)], on runner: any CommandRunner) async throws -> [String: Mark] {
         guard !logs.isEmpty else { return [:] }
-        let r = try await runner.run(["sh", "-c", probeScript, "sh"] + logs.flatMap { [String($0.since), $0.path] })
+        let r = try await runner.run(["sh", "-c", probeScript, "sh"] + arguments(logs))
+        return marks(r.stdout.split(separator: "\n"))
+    }
+
+    static func arguments(_ logs: [(path: String, since: Int)]) -> [String] {
+        logs.flatMap { [String($0.since), $0.path] }
+    }
+
+    /// The marks in the probe script's output lines (other lines are skipped).
+    static func marks(_ lines: [Substring]) -> [String: Mark] {
         var out: [String: Mark] = [:]
-        for line in r.stdout.split(separator: "\n") {
+        for line in lines {
             let f = line.split(separator: " ", maxSplits: 2)
             guard f.count == 3, let size = Int(f[0]) else { continue }
             out[String(f[2])] = Mark(bytes: size < 0 ? nil : size, panicked: f[1] == "1")
@@ -37,12 +46,34 @@ public enum ConsoleLogs {
         ((try? await probe([(path, 0)], on: runner))?[path]?.bytes) ?? 0
     }
 
-    /// The last `lines` lines of a log, without terminal control characters (nil: unreadable).
+    /// The log once it stops growing (checked every 100 ms, for at most a second): a panic told
+    /// by libvirt's event arrives before virtlogd has written the guest's last lines, the
+    /// `Kernel panic` line among them. There is no event for a file that stopped growing.
+    public static func settle(_ path: String, on runner: any CommandRunner) async {
+        var size = await size(path, on: runner)
+        for _ in 0..<10 {
+            try? await Task.sleep(for: .milliseconds(100))
+            let now = await self.size(path, on: runner)
+            if now == size { return }
+            size = now
+        }
+    }
+
+    /// The part of a log worth showing, without terminal control characters (nil: unreadable):
+    /// from the line before its last kernel panic on, when it has one (the stack dump after it
+    /// would push the panic's reason out of the last lines), else its last lines.
     public static func tail(_ path: String, lines: Int = 15, on runner: any CommandRunner) async -> String? {
-        guard let r = try? await runner.run(["tail", "-n", "\(lines)", path]), r.succeeded else { return nil }
+        guard let r = try? await runner.run(["tail", "-n", "\(lines * 10)", path]), r.succeeded else { return nil }
         let text = r.stdout.unicodeScalars.filter { $0 == "\n" || $0 == "\t" || ($0.value >= 0x20 && $0.value != 0x7f) }
-        let out = String(String.UnicodeScalarView(text)).split(separator: "\n", omittingEmptySubsequences: true)
-            .suffix(lines).joined(separator: "\n")
-        return out.isEmpty ? nil : out
+        let all = String(String.UnicodeScalarView(text)).split(separator: "\n", omittingEmptySubsequences: true)
+        let shown = all.lastIndex { $0.contains("Kernel panic") }
+            .map { all[max(all.startIndex, $0 - 1)...].prefix(lines) } ?? all.suffix(lines)
+        return shown.isEmpty ? nil : shown.joined(separator: "\n")
+    }
+
+    /// The line that says why the kernel panicked, else the last line.
+    public static func headline(of tail: String) -> Substring? {
+        let lines = tail.split(separator: "\n")
+        return lines.last { $0.contains("Kernel panic") } ?? lines.last
     }
 }

@@ -33,6 +33,11 @@ public protocol Hypervisor: Sendable {
 
     /// The host's active logical CPUs (libvirt's node info): how many guests may boot at once.
     func nodeCPUs() async throws -> Int
+
+    /// Domains that stop on their own (a kernel panic told by pvpanic, QEMU failing, a
+    /// poweroff from inside), from the moment this returns until the stream is dropped or the
+    /// connection ends. A domain stopped through the API (destroy, shutdown) is not reported.
+    func domainStops() async throws -> AsyncStream<DomainStop>
 }
 
 /// libvirt's domain states (virDomainState).

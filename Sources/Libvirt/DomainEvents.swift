@@ -37,6 +37,21 @@ public struct DomainLifecycleEvent: Sendable, Equatable {
         }
     }
 
+    /// Why a domain stopped on its own, when this event says it did: a panic reported by the
+    /// guest (CRASHED), QEMU failing, or a poweroff from inside (STOPPED with those details).
+    /// Stops asked through the API (destroy, saved, migrated, reverted) are nil.
+    public enum StopReason: Sendable, Equatable { case panicked, failed, poweredOff }
+
+    public var stopReason: StopReason? {
+        switch kind {
+        case .crashed: .panicked
+        case .stopped where detail == Int32(VIR_DOMAIN_EVENT_STOPPED_FAILED.rawValue): .failed
+        case .stopped where detail == Int32(VIR_DOMAIN_EVENT_STOPPED_CRASHED.rawValue): .panicked
+        case .stopped where detail == Int32(VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN.rawValue): .poweredOff
+        default: nil
+        }
+    }
+
     public var domainName: String
     public var domainUUID: String
     public var kind: Kind

@@ -36,6 +36,24 @@ struct LiveHypervisor: Hypervisor {
         try await connection.waitForState(name, state.libvirt, timeout: timeout)
     }
 
+    func domainStops() async throws -> AsyncStream<DomainStop> {
+        let events = try await connection.lifecycleEvents()
+        let (stream, out) = AsyncStream.makeStream(of: DomainStop.self)
+        let relay = Task {
+            for await e in events {
+                guard let why = e.stopReason else { continue }
+                switch why {
+                case .panicked: out.yield(DomainStop(domain: e.domainName, why: .panicked))
+                case .failed: out.yield(DomainStop(domain: e.domainName, why: .failed))
+                case .poweredOff: out.yield(DomainStop(domain: e.domainName, why: .poweredOff))
+                }
+            }
+            out.finish()
+        }
+        out.onTermination = { _ in relay.cancel() }
+        return stream
+    }
+
     func storagePool(named name: String) async throws -> (any PoolHandle)? {
         try await connection.storagePool(named: name).map(LivePool.init)
     }

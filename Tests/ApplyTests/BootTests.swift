@@ -144,6 +144,123 @@ import Testing
     }
 }
 
+/// Stops told by libvirt's lifecycle events (pvpanic), answers to ARP, and golden builders
+/// waited for by the same rule.
+@Suite struct BootEventTests {
+    /// Samples so rare that only the event can end the wait in time.
+    static let rareSamples: BootPolicy = { var p = BootTests.quick(stall: .seconds(120)); p.interval = .seconds(60); return p }()
+
+    func failingUp(_ t: Testbed, _ policy: BootPolicy) async -> TBError? {
+        do { try await t.up(policy); return nil } catch { return error.asTBError() }
+    }
+
+    /// A guest whose kernel panics at every boot with a pvpanic device is reported the moment
+    /// libvirt says so (not at the next sample), started again once, then failed with its
+    /// console; the other guests come up and the subscription is dropped afterwards.
+    @Test func aPvpanicCrashEndsTheWaitAtOnce() async throws {
+        let t = try Testbed { lab, dir in lab.guests = [Lab.guest("web", in: dir, replicas: 3)] }
+        defer { t.remove() }
+        t.lab.edit { $0.hosts["main"]?.crashBoots["lab-web-2"] = 5 }
+        let began = ContinuousClock.now
+        let error = try #require(await failingUp(t, Self.rareSamples))
+        #expect(began.duration(to: .now) < .seconds(30), "the event ended the wait, not a sample")
+        let problem = try #require(error.problems.first)
+        #expect(error.problems.count == 1)
+        #expect(problem.message.contains("its kernel panicked (its pvpanic device told libvirt)") && problem.message.contains("(its second start)"), "\(problem)")
+        #expect(problem.cause?.contains("Kernel panic - not syncing: sysrq triggered crash") == true, "\(problem)")
+        let said = t.output.current.first { $0.contains("web-2 on main: its kernel panicked (its pvpanic device told libvirt)") }
+        #expect(said?.contains("starting it again, once") == true, "\(t.output.current)")
+        // The panic's reason, not the last frame of the stack dump printed after it.
+        #expect(said?.contains("once (console: [    0.910000] Kernel panic - not syncing: sysrq triggered crash)") == true, "\(said ?? "")")
+        #expect(t.lab.calls.filter { $0.op == "domain.startPaused" && $0.object == "lab-web-2" }.count == 2)
+        #expect(t.domain("web-0")?.state == .running && t.domain("web-1")?.state == .running)
+        #expect(t.domain("web-2")?.state == .shutoff)
+        #expect(t.lab.stopSubscriptions("main") == 0)
+    }
+
+    /// One crash: the second start comes up.
+    @Test func aSingleCrashIsStartedAgain() async throws {
+        let t = try Testbed { lab, dir in lab.guests = [Lab.guest("web", in: dir, replicas: 2)] }
+        defer { t.remove() }
+        t.lab.edit { $0.hosts["main"]?.crashBoots["lab-web-0"] = 1 }
+        try await t.up(Self.rareSamples)
+        #expect(t.domain("web-0")?.state == .running)
+        #expect(t.output.current.contains { $0.contains("web-0 on main: its kernel panicked (its pvpanic device told libvirt)") })
+    }
+
+    /// A guest whose console and CPU time are still, but whose address answers ARP again and
+    /// again (the kernel's entry turning REACHABLE), is still waited for past the stall window.
+    @Test func answersToARPKeepTheWaitGoing() async throws {
+        let t = try Testbed { lab, dir in lab.guests = [Lab.guest("web", in: dir, replicas: 1)] }
+        defer { t.remove() }
+        let guest = try #require(t.state.guest(named: "web-0"))
+        let (ip, mac) = (guest.managementIP, guest.managementNIC.mac)
+        t.lab.edit { w in
+            w.hosts["main"]?.silent.insert("lab-web-0")
+            w.hosts["main"]?.stats["lab-web-0"] = ["cpu.time": 3e9]
+        }
+        let lab = t.lab
+        let answering = Task {
+            for i in 0..<16 {   // 16 x 100 ms: three stall windows
+                try await Task.sleep(for: .milliseconds(100))
+                lab.edit { $0.hosts["main"]?.neighbours[ip] = (mac, i % 2 == 0 ? "REACHABLE" : "STALE") }
+            }
+            lab.edit { $0.hosts["main"]?.silent.remove("lab-web-0") }
+        }
+        do { try await t.up(BootTests.quick(stall: .milliseconds(500))) } catch { Issue.record("\(error)\n\(t.output.current.joined(separator: "\n"))") }
+        try await answering.value
+        #expect(t.domain("web-0")?.state == .running)
+    }
+
+    /// Another MAC answering for the address (a stale guest of another testbed) is not this
+    /// guest's progress: it is given up after the stall window.
+    @Test func anotherMACsAnswerIsNotProgress() async throws {
+        let t = try Testbed { lab, dir in lab.guests = [Lab.guest("web", in: dir, replicas: 1)] }
+        defer { t.remove() }
+        let ip = try #require(t.state.guest(named: "web-0")).managementIP
+        t.lab.edit { w in
+            w.hosts["main"]?.silent.insert("lab-web-0")
+            w.hosts["main"]?.stats["lab-web-0"] = ["cpu.time": 3e9]
+        }
+        let lab = t.lab
+        let answering = Task {
+            for i in 0..<12 {
+                try await Task.sleep(for: .milliseconds(100))
+                lab.edit { $0.hosts["main"]?.neighbours[ip] = ("52:54:00:ff:ff:ff", i % 2 == 0 ? "REACHABLE" : "STALE") }
+            }
+        }
+        let error = await failingUp(t, BootTests.quick(stall: .milliseconds(400)))
+        answering.cancel()
+        #expect(error?.problems.first?.message.contains("it made no progress") == true, "\(String(describing: error))")
+    }
+
+    /// A golden image's builder is waited for by the same rule: a crash at its first boot
+    /// starts it again, and the image is built.
+    @Test func aGoldenBuilderIsStartedAgainAfterACrash() async throws {
+        let t = try Testbed { lab, dir in lab.guests = [Lab.guest("web", in: dir, replicas: 2, golden: true)] }
+        defer { t.remove() }
+        t.lab.edit { $0.hosts["main"]?.crashBoots["lab-web-golden"] = 1 }
+        try await t.up(Self.rareSamples)
+        #expect(t.output.current.contains { $0.contains("web-golden on main: its kernel panicked (its pvpanic device told libvirt)") }, "\(t.output.current)")
+        #expect(t.lab.calls.filter { $0.op == "domain.startPaused" && $0.object == "lab-web-golden" }.count == 2)
+        #expect(t.domain("web-0")?.state == .running && t.domain("web-1")?.state == .running)
+    }
+
+    /// A builder that crashes twice fails the golden image with its console, and its clones
+    /// are not started.
+    @Test func aGoldenBuilderThatCrashesTwiceFailsTheImage() async throws {
+        let t = try Testbed { lab, dir in lab.guests = [Lab.guest("web", in: dir, replicas: 2, golden: true)] }
+        defer { t.remove() }
+        t.lab.edit { $0.hosts["main"]?.crashBoots["lab-web-golden"] = 5 }
+        let error = try #require(await failingUp(t, Self.rareSamples))
+        let problem = try #require(error.problems.first)
+        #expect(problem.description.contains("golden image of web (builder web-golden) on host main"), "\(problem)")
+        #expect(problem.message.contains("its kernel panicked") && problem.cause?.contains("sysrq triggered crash") == true, "\(problem)")
+        #expect(t.domain("web-0")?.state != .running)
+        #expect(t.lab.host("main").domains["lab-web-golden"] == nil, "no builder left behind")
+    }
+}
+
 /// The progress rule alone.
 @Suite struct BootProgressTests {
     let t0 = ContinuousClock.now
@@ -169,6 +286,26 @@ import Testing
         #expect(p.observe(.init(state: nil, domainKnown: false, cpuSeconds: nil, console: nil), at: at(1)) == .stopped(nil))
         #expect(BootProgress.Verdict.stalled(.seconds(1)).restartable == false)
         #expect(BootProgress.Verdict.panicked.restartable)
+    }
+
+    /// A neighbour entry that turns REACHABLE is an answer to ARP: progress; one that stays
+    /// REACHABLE is not a new answer.
+    @Test func aFreshARPAnswerIsProgress() {
+        var p = BootProgress(stallWindow: .seconds(60), since: t0)
+        func arp(_ a: Bool) -> BootProgress.Observation { .init(state: .running, cpuSeconds: 1, console: nil, answersARP: a) }
+        #expect(p.observe(arp(false), at: at(50)) == nil)
+        #expect(p.observe(arp(true), at: at(100)) == nil)     // answered at 100
+        #expect(p.observe(arp(true), at: at(150)) == nil)
+        #expect(p.observe(arp(false), at: at(155)) == nil)
+        #expect(p.observe(arp(true), at: at(159)) == nil)     // answered again at 159
+        #expect(p.observe(arp(true), at: at(218)) == nil)
+        #expect(p.observe(arp(true), at: at(219)) == .stalled(.seconds(60)))
+    }
+
+    @Test func aReportedStopIsRestartableAndSaysWhy() {
+        #expect(BootProgress.Verdict.reported(.panicked).restartable)
+        #expect(BootProgress.Verdict.reported(.panicked).text.contains("its kernel panicked (its pvpanic device told libvirt)"))
+        #expect(BootProgress.Verdict.reported(.failed).text == "its QEMU process failed")
     }
 
     @Test func aSampleThatSaysNothingIsNoVerdictBeforeTheWindow() {

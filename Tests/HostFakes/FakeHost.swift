@@ -131,16 +131,12 @@ struct FakeRunner: CommandRunner {
             lab.with(host) { $0.files[path] = nil }
             return ok("")
         case "sh" where argv.count > 2 && argv[2] == ConsoleLogs.probeScript:
-            // Size and panic mark of each console log, as the script prints them.
-            let args = Array(argv.dropFirst(4))
-            let lines = lab.with(host) { h in
-                stride(from: 0, to: args.count - 1, by: 2).map { i in
-                    let (since, p) = (Int(args[i]) ?? 0, args[i + 1])
-                    return h.consoles[p].map { "\($0.utf8.count) \(String(decoding: $0.utf8.dropFirst(since), as: UTF8.self).contains("Kernel panic") ? 1 : 0) \(p)" }
-                        ?? "-1 0 \(p)"
-                }
-            }
-            return ok(lines.map { $0 + "\n" }.joined())
+            return ok(consoleMarks(Array(argv.dropFirst(4))))
+        case "sh" where argv.count > 2 && argv[2] == BootProbe.script:
+            // The marks, then the neighbour table as `ip -4 neigh show` prints it.
+            let table = lab.with(host) { $0.neighbours }.sorted { $0.key < $1.key }
+                .map { "neigh \($0.key) dev virbr1 lladdr \($0.value.mac) \($0.value.state)\n" }.joined()
+            return ok(consoleMarks(Array(argv.dropFirst(4))) + table)
         case "tail":
             return ok(lab.with(host) { $0.consoles[path] } ?? "")
         case "qemu-img":
@@ -176,6 +172,17 @@ struct FakeRunner: CommandRunner {
             return same ? ok("Images are identical.\n") : CommandResult(status: 1, stdout: "Content mismatch\n", stderr: "")
         default:
             return CommandResult(status: 127, stdout: "", stderr: "qemu-img \(argv[1]): not modelled by the fake host")
+        }
+    }
+
+    /// Size and panic mark of each console log (`<since> <path>` pairs), as the probe prints them.
+    private func consoleMarks(_ args: [String]) -> String {
+        lab.with(host) { h in
+            stride(from: 0, to: args.count - 1, by: 2).map { i in
+                let (since, p) = (Int(args[i]) ?? 0, args[i + 1])
+                return (h.consoles[p].map { "\($0.utf8.count) \(String(decoding: $0.utf8.dropFirst(since), as: UTF8.self).contains("Kernel panic") ? 1 : 0) \(p)" }
+                    ?? "-1 0 \(p)") + "\n"
+            }.joined()
         }
     }
 

@@ -14,6 +14,11 @@ struct FakeHypervisor: Hypervisor {
         return lab.with(host) { $0.domains[name] }.map { FakeDomain(lab: lab, host: host, name: name, uuid: $0.uuid) }
     }
 
+    func domainStops() async throws -> AsyncStream<DomainStop> {
+        try await lab.call(host, "domain.events", "")
+        return lab.subscribeStops(host)
+    }
+
     func nodeCPUs() async throws -> Int {
         try await lab.call(host, "node.info", "")
         return lab.with(host) { $0.cpus }
@@ -152,19 +157,39 @@ struct FakeDomain: DomainHandle {
             d.live = d.config
             Self.boot(&d, &h)
         }
+        if !paused { try await crashIfDue() }
+    }
+
+    /// A boot due to crash ends as soon as its vCPUs run: destroyed by on_crash, and libvirt
+    /// tells its subscribers.
+    private func crashIfDue() async throws {
+        let crashed = try await on("run") { d, _ in
+            guard d.crashPending, d.state == .running else { return false }
+            d.crashPending = false
+            stop(&d)
+            return true
+        }
+        if crashed { lab.sendStop(host, DomainStop(domain: name, why: .panicked)) }
     }
 
     /// A start appends to the console log (as virtlogd does with append='on'); a domain due to panic shows a kernel panic there and
     /// keeps silent on SSH.
     static func boot(_ d: inout DomainRecord, _ h: inout HostWorld) {
         guard let log = DomainXMLReading.attribute("file", ofFirst: "log", in: d.xml) else { return }
-        if let n = h.panicBoots[d.name], n > 0 {
+        if let n = h.crashBoots[d.name], n > 0 {
+            h.crashBoots[d.name] = n - 1
+            h.consoles[log, default: ""] += "[    0.900000] sysrq: Trigger a crash\n"
+                + "[    0.910000] Kernel panic - not syncing: sysrq triggered crash\n"
+                + (0..<20).map { "[    0.92\(String(format: "%04d", $0))]  frame_\($0)+0x16/0x20\n" }.joined()
+            d.crashPending = true
+            h.silent.insert(d.name)
+        } else if let n = h.panicBoots[d.name], n > 0 {
             h.panicBoots[d.name] = n - 1
             h.consoles[log, default: ""] += "[    0.120000] ..MP-BIOS bug: 8254 timer not connected to IO-APIC\n"
                 + "[    0.130000] Kernel panic - not syncing: IO-APIC + timer doesn't work!  Boot with apic=debug\n"
             h.silent.insert(d.name)
         } else {
-            if h.consoles[log] != nil || h.panicBoots[d.name] != nil { h.silent.remove(d.name) }
+            if h.consoles[log] != nil || h.panicBoots[d.name] != nil || h.crashBoots[d.name] != nil { h.silent.remove(d.name) }
             h.consoles[log, default: ""] += "[    0.000000] Linux version 6.1.0 (fake)\n"
         }
     }
@@ -197,6 +222,7 @@ struct FakeDomain: DomainHandle {
             guard d.state == .paused else { throw TBError(.libvirt, "Requested operation is not valid: domain is not paused") }
             d.state = .running
         }
+        try await crashIfDue()
     }
 
     /// A running domain undefined becomes transient: it goes once it stops.

@@ -9,6 +9,9 @@ import TestbedState
 /// fail, vanish or slow down where a test injects a `Fault`.
 public final class FakeLab: HostConnector {
     let world: Locked<World>
+    /// Subscribers to each host's domain stops (`domainStops`), by host and subscription.
+    let stopSubscribers = Locked<[String: [Int: AsyncStream<DomainStop>.Continuation]]>([:])
+    private let sequence = Locked(0)
     /// Answers commands run in guests (setup scripts); nil or a nil answer: exit 0, no output.
     let execResponder = Locked<(@Sendable (_ guest: String, _ command: String) -> CommandResult?)?>(nil)
 
@@ -46,6 +49,24 @@ public final class FakeLab: HostConnector {
     public func ignorePoweroff(host: String, domain: String) {
         world.withLock { $0.hosts[host]?.domains[domain]?.ignoresPoweroff = true }
     }
+
+    // MARK: - events
+
+    func subscribeStops(_ host: String) -> AsyncStream<DomainStop> {
+        let (stream, c) = AsyncStream.makeStream(of: DomainStop.self)
+        let id = newSequence()
+        stopSubscribers.withLock { $0[host, default: [:]][id] = c }
+        c.onTermination = { [stopSubscribers] _ in _ = stopSubscribers.withLock { $0[host]?.removeValue(forKey: id) } }
+        return stream
+    }
+
+    /// Tells every subscriber of `host` that a domain stopped on its own.
+    public func sendStop(_ host: String, _ stop: DomainStop) {
+        for c in stopSubscribers.withLock({ Array(($0[host] ?? [:]).values) }) { c.yield(stop) }
+    }
+
+    /// The number of live subscriptions to a host's domain stops.
+    public func stopSubscriptions(_ host: String) -> Int { stopSubscribers.withLock { $0[host]?.count ?? 0 } }
 
     // MARK: - looking
 
@@ -101,6 +122,8 @@ public final class FakeLab: HostConnector {
     func with<T>(_ host: String, _ body: (inout HostWorld) throws -> T) rethrows -> T {
         try world.withLock { w in try body(&w.hosts[host, default: HostWorld()]) }
     }
+
+    func newSequence() -> Int { sequence.withLock { $0 += 1; return $0 } }
 
     func newUUID() -> String {
         world.withLock { w in

@@ -59,8 +59,14 @@ public struct HostWorld: Sendable {
     /// Domains whose next N starts panic early: the console shows a kernel panic and SSH never
     /// answers.
     public var panicBoots: [String: Int] = [:]
+    /// Domains whose next N starts panic with a pvpanic device: the console shows the panic,
+    /// and once the vCPUs run the domain is destroyed (on_crash) with a `DomainStop` event.
+    public var crashBoots: [String: Int] = [:]
     /// Domains whose guest never answers SSH (it hangs while booting).
     public var silent: Set<String> = []
+    /// The host's neighbour table (`ip -4 neigh show`): IPv4 address -> (MAC, NUD state such
+    /// as REACHABLE or STALE); a test sets it.
+    public var neighbours: [String: (mac: String, state: String)] = [:]
     public init() {}
 }
 
@@ -86,6 +92,8 @@ public struct DomainRecord: Sendable {
     public var ignoresACPI = false
     /// The guest ignores `poweroff` run over SSH (the command succeeds, nothing stops).
     public var ignoresPoweroff = false
+    /// Its current boot panics (pvpanic) as soon as its vCPUs run.
+    public var crashPending = false
     public var isActive: Bool { state != .shutoff }
 
     /// A domain as someone else might have defined it (no tbctl metadata unless `xml` has it).

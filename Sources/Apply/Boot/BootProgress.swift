@@ -2,16 +2,18 @@ import Hosts
 
 /// Whether a booting guest still makes progress, from what its host shows of it (pure: the
 /// caller passes the time). A guest is waited for as long as its domain runs and moves: its
-/// console grows or its CPU time grows at all (a guest starved by 50 others gets a few
-/// hundredths of a core: any growth counts, or healthy guests are given up). It is given up at once
-/// when it panics (the console says so), crashes or stops, and after `stallWindow` without
-/// any progress.
+/// console grows, its CPU time grows at all (a guest starved by 50 others gets a few
+/// hundredths of a core: any growth counts, or healthy guests are given up), or its address
+/// answers ARP again. It is given up at once when it panics (libvirt's event from its pvpanic
+/// device, or its console), crashes or stops, and after `stallWindow` without any progress.
 public struct BootProgress: Sendable {
     public enum Verdict: Sendable, Equatable {
         /// The console shows a kernel panic (the kernel may still spin, so CPU time grows).
         case panicked
         /// The domain crashed or stopped (pvpanic with on_crash destroy, QEMU died, poweroff).
         case stopped(DomainState?)
+        /// libvirt's lifecycle event said the domain stopped on its own (`DomainStop`).
+        case reported(DomainStop.Why)
         /// Neither console nor CPU time moved for this long.
         case stalled(Duration)
 
@@ -22,7 +24,10 @@ public struct BootProgress: Sendable {
             switch self {
             case .panicked: "its kernel panicked"
             case .stopped(let s): s == .crashed ? "it crashed" : s == nil ? "its domain is gone" : "its domain stopped (\(s!.rawValue))"
-            case .stalled(let d): "it made no progress for \(Int(d.seconds.rounded())) s (console and CPU time still)"
+            case .reported(.panicked): "its kernel panicked (its pvpanic device told libvirt)"
+            case .reported(.failed): "its QEMU process failed"
+            case .reported(.poweredOff): "it powered itself off"
+            case .stalled(let d): "it made no progress for \(Int(d.seconds.rounded())) s (console, CPU time and ARP still)"
             }
         }
     }
@@ -33,8 +38,13 @@ public struct BootProgress: Sendable {
         public var domainKnown: Bool
         public var cpuSeconds: Double?
         public var console: ConsoleLogs.Mark?
-        public init(state: DomainState?, domainKnown: Bool = true, cpuSeconds: Double?, console: ConsoleLogs.Mark?) {
+        /// Whether the host's neighbour entry for the guest's management address is REACHABLE
+        /// with the guest's MAC (nil: the guest has no management address).
+        public var answersARP: Bool?
+        public init(state: DomainState?, domainKnown: Bool = true, cpuSeconds: Double?, console: ConsoleLogs.Mark?,
+                    answersARP: Bool? = nil) {
             self.state = state; self.domainKnown = domainKnown; self.cpuSeconds = cpuSeconds; self.console = console
+            self.answersARP = answersARP
         }
     }
 
@@ -44,6 +54,7 @@ public struct BootProgress: Sendable {
     private var lastProgress: ContinuousClock.Instant
     private var cpuAtProgress: Double?
     private var consoleBytes: Int?
+    private var answeredARP = false
 
     public init(stallWindow: Duration, since: ContinuousClock.Instant) {
         self.stallWindow = stallWindow
@@ -60,6 +71,11 @@ public struct BootProgress: Sendable {
         if let bytes = o.console?.bytes {
             if let before = consoleBytes, bytes > before { moved = true }
             consoleBytes = bytes
+        }
+        // An entry that becomes REACHABLE is a fresh answer (the kernel keeps it so for ~30 s).
+        if let arp = o.answersARP {
+            if arp && !answeredARP { moved = true }
+            answeredARP = arp
         }
         if let cpu = o.cpuSeconds {
             if let base = cpuAtProgress {

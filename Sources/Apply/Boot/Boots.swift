@@ -34,6 +34,7 @@ struct Boots: Sendable {
             let starting = actions.filter { $0.host == name }.count
             _ = await host.widen(for: min(limit, starting))
         }
+        for (_, h) in hosts { await h.sampler.begin(progress: progress) }
         let executor = Executor(context: context), admitted = hosts
         let results = await concurrentResults(actions, limit: max(1, actions.count)) { a in
             try await executor.attributed(a) {
@@ -43,8 +44,21 @@ struct Boots: Sendable {
                 try await boot(try context.guest(g), gate: gate, sampler: sampler, board: board)
             }
         }
+        for (_, h) in hosts { await h.sampler.end() }
         board.finish()
         return StageRunner.failures(actions, results)
+    }
+
+    /// One guest started and waited for outside the start stage (a golden image's builder):
+    /// the same progress rule and one more start after a panic, without admission.
+    /// Returns the SSH session that found it ready (nil for a port or no wait).
+    func bootAlone(_ guest: Guest) async throws -> (any GuestSession)? {
+        let sampler = BootSampler(host: try context.host(guest.host), interval: policy.interval)
+        await sampler.begin(progress: progress)
+        let outcome: Result<(any GuestSession)?, any Error>
+        do { outcome = .success(try await startAndWait(guest, sampler)) } catch { outcome = .failure(error) }
+        await sampler.end()
+        return try outcome.get()
     }
 
     /// The host's `max_booting`, else two boots per core of the host (libvirt's node info).
@@ -64,7 +78,7 @@ struct Boots: Sendable {
         board.admitted()
         do {
             try Task.checkCancellation()
-            try await progress.task("boot \(guest.name) on \(guest.host)") { try await startAndWait(guest, sampler) }
+            try await progress.task("boot \(guest.name) on \(guest.host)") { try await startAndWait(guest, sampler)?.close() }
         } catch {
             await gate.leave()
             board.ended(ready: false)
@@ -75,27 +89,32 @@ struct Boots: Sendable {
     }
 
     /// Starts the guest and waits until it answers; one more start after a panic or crash.
-    private func startAndWait(_ guest: Guest, _ sampler: BootSampler) async throws {
+    /// Returns the SSH session that found it ready (nil for a port or no wait).
+    private func startAndWait(_ guest: Guest, _ sampler: BootSampler) async throws -> (any GuestSession)? {
         let host = try context.host(guest.host)
-        let executor = Executor(context: context)
-        for attempt in 1...2 {
-            // The log keeps earlier boots (console --log): this boot's part starts at its size now.
-            let log = Names.serialLog(domain: guest.domain)
-            let offset = await ConsoleLogs.size(log, on: host.runner)
+        let log = Names.serialLog(domain: guest.domain)
+        var attempt = 1
+        while true {
             let began = ContinuousClock.now
-            try await executor.startPaused(guest)?.resume()
-            guard let verdict = try await waitReady(guest, host, sampler, since: began, offset: offset) else { return }
+            let verdict: BootProgress.Verdict
+            switch try await startOnce(guest, host, sampler) {
+            case .ready(let session): return session
+            case .ended(let v): verdict = v
+            }
+            if case .reported = verdict { await ConsoleLogs.settle(log, on: host.runner) }
             let tail = await ConsoleLogs.tail(log, on: host.runner)
             let after = String(format: "%.1fs", began.duration(to: .now).seconds)
             if attempt == 1 && verdict.restartable {
                 progress.line("\(guest.name) on \(host.name): \(verdict.text) \(after) after its start; starting it again, once"
-                              + (tail.flatMap { $0.split(separator: "\n").last }.map { " (console: \($0))" } ?? ""))
+                              + (tail.flatMap { ConsoleLogs.headline(of: $0) }.map { " (console: \($0))" } ?? ""))
                 if let dom = try await host.libvirt.domain(named: guest.domain), try await dom.isActive() { try await dom.destroy() }
+                attempt = 2
                 continue
             }
-            if try await host.libvirt.domain(named: guest.domain)?.isActive() == true, verdict == .panicked {
+            if verdict == .panicked || verdict == .reported(.panicked),
+               let dom = try await host.libvirt.domain(named: guest.domain), try await dom.isActive() {
                 // A panicked kernel spins: stop it rather than leave it eating a core.
-                try? await host.libvirt.domain(named: guest.domain)?.destroy()
+                try? await dom.destroy()
             }
             throw TBError(verdict.restartable ? .failed : .timeout,
                           "did not come up: \(verdict.text) \(after) after its start" + (attempt == 2 ? " (its second start)" : ""),
@@ -104,39 +123,62 @@ struct Boots: Sendable {
         }
     }
 
-    /// nil once the guest answers over SSH; the verdict when it stops making progress first.
-    private func waitReady(_ guest: Guest, _ host: any HostConnection, _ sampler: BootSampler,
-                           since began: ContinuousClock.Instant, offset: Int) async throws -> BootProgress.Verdict? {
-        await sampler.watch(guest.domain, since: offset)
-        let policy = self.policy, context = self.context
-        let outcome = await Result {
-            try await withThrowingTaskGroup(of: BootProgress.Verdict?.self) { group in
-                group.addTask {
-                    // By the guest's declared means (`wait:`: SSH, a port, nothing).
-                    try await Executor(context: context).waitReady(guest, timeout: policy.ceiling)
-                    return nil
-                }
-                group.addTask {
-                    var watch = BootProgress(stallWindow: policy.stallWindow, since: began)
-                    while true {
-                        try await Task.sleep(for: policy.interval)
-                        let s = await sampler.sample()
-                        guard s.taken > began else { continue }
-                        if let v = watch.observe(s.observation(of: guest.domain), at: s.taken) { return v }
-                    }
-                }
-                defer { group.cancelAll() }
-                return try await group.next() ?? nil
-            }
+    /// One start, watched from before it (a panic in its first second is not missed); the log
+    /// keeps earlier boots (console --log), so this boot's part starts at the log's size now.
+    private func startOnce(_ guest: Guest, _ host: any HostConnection, _ sampler: BootSampler) async throws -> Outcome {
+        let offset = await ConsoleLogs.size(Names.serialLog(domain: guest.domain), on: host.runner)
+        let began = ContinuousClock.now
+        let stops = await sampler.watch(guest.domain, since: offset, address: (guest.managementIP, guest.managementNIC.mac))
+        do {
+            try await Executor(context: context).startPaused(guest)?.resume()
+            let outcome = try await waitReady(guest, sampler, stops, since: began)
+            await sampler.unwatch(guest.domain)
+            return outcome
+        } catch {
+            await sampler.unwatch(guest.domain)
+            throw error
         }
-        await sampler.unwatch(guest.domain)
-        return try outcome.get()
     }
-}
 
-extension Result where Failure == any Error {
-    init(catching body: () async throws -> Success) async {
-        do { self = .success(try await body()) } catch { self = .failure(error) }
+    /// How a boot's wait ended: the guest answered (with the SSH session that proved it), or
+    /// a verdict of `BootProgress` or libvirt's event came first.
+    enum Outcome: Sendable {
+        case ready((any GuestSession)?)
+        case ended(BootProgress.Verdict)
+    }
+
+    /// Ready once the guest answers (by its `wait:`); ended when it stops making progress
+    /// first, or at once when libvirt tells it stopped on its own.
+    private func waitReady(_ guest: Guest, _ sampler: BootSampler, _ stops: AsyncStream<DomainStop>,
+                           since began: ContinuousClock.Instant) async throws -> Outcome {
+        let policy = self.policy, context = self.context
+        return try await withThrowingTaskGroup(of: Outcome.self) { group in
+            group.addTask {
+                // By the guest's declared means (`wait:`: SSH, a port, nothing).
+                .ready(try await Executor(context: context).openWhenReady(guest, timeout: policy.ceiling))
+            }
+            group.addTask {
+                var watch = BootProgress(stallWindow: policy.stallWindow, since: began)
+                while true {
+                    try await Task.sleep(for: policy.interval)
+                    let s = await sampler.sample()
+                    guard s.taken > began else { continue }
+                    if let v = watch.observe(await sampler.observation(of: guest.domain, in: s), at: s.taken) { return .ended(v) }
+                }
+            }
+            group.addTask {
+                for await stop in stops { return .ended(.reported(stop.why)) }
+                // No more events (the connection's subscription ended): the other two decide.
+                while true { try await Task.sleep(for: .seconds(3600)) }
+            }
+            let first = try await group.next()!
+            group.cancelAll()
+            // A session the SSH wait opened as another ending came first is closed, not leaked.
+            while let rest = await group.nextResult() {
+                if case .success(.ready(let s?)) = rest { await s.close() }
+            }
+            return first
+        }
     }
 }
 
