@@ -131,11 +131,11 @@ YAML
   "$TBCTL" down --purge -f "$d/testbed.yaml" >/dev/null 2>&1 || true
   flock /tmp/tbctl-e2e.lock bash -c '
     log=/var/log/libvirt/qemu/sbenchp-crasher-serial.log
+    # Each time the console log (kept across starts) shows one more panic than before.
+    seen=$(grep -c "Kernel panic" "$log" 2>/dev/null || true); seen=${seen:-0}
     t0=$(date +%s.%N)
     "$2" up -f "$1/testbed.yaml" > "$1/up.log" 2>&1 &
     up=$!
-    # Each time the console log (kept across starts) shows one more panic.
-    seen=0
     while kill -0 $up 2>/dev/null; do
       n=$(grep -c "Kernel panic" "$log" 2>/dev/null || true)
       if [ "${n:-0}" -gt $seen ]; then echo "$(date +%s.%N) - $t0" | bc >> "$1/panics"; seen=$n; fi

@@ -88,7 +88,13 @@ extension ConditionRequest {
         case .clear(let target, let direction):
             let ways = direction?.ways ?? Way.allCases
             switch target {
-            case nil: return .clearAll
+            case nil:
+                // Every impairment, guests' and between hosts': `out` has no one meaning there.
+                guard direction == nil else {
+                    throw TBError(.invalidInput, "a direction does not go with clearing all impairments (they are cleared both ways); "
+                                  + "name a guest's NIC or a network between two hosts to clear one direction")
+                }
+                return .clearAll
             case .nic(let text)?: return .clearNIC(try r.nic(text), ways)
             case .path(let network, let between)?:
                 let (a, b) = try r.hostPair(network: network, between)

@@ -30,6 +30,13 @@ import Testing
         #expect(message { try r.nic("c") }.contains("guest c is on no network of testbed lab"))
     }
 
+    /// Clearing everything takes no direction: refused rather than quietly clearing both.
+    @Test func clearingAllTakesNoDirection() throws {
+        #expect(try ConditionRequest.clear(nil, nil).resolved(r) == .clearAll)
+        #expect(message { try ConditionRequest.clear(nil, .in).resolved(r) }.contains("a direction does not go with clearing all impairments"))
+        #expect(try ConditionRequest.clear(.nic("b"), .in).resolved(r) == .clearNIC(NICRef(guest: "b", network: "lan"), [.in]))
+    }
+
     @Test func hostPairs() throws {
         #expect(try r.hostPair(network: "lan", "main,rack2") == ("main", "rack2"))
         #expect(message { try r.hostPair(network: "lan", "main") }.contains("give two hosts"))

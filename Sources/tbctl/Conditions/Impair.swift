@@ -43,7 +43,7 @@ struct Impair: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Packets sent twice (1%).", valueName: "percent")) var duplicate: String?
     @Option(help: ArgumentHelp("Packets with a flipped bit (0.1%).", valueName: "percent")) var corrupt: String?
     @Option(help: "out (what the guest sends; the default), in (what it receives) or both.") var direction: String = "out"
-    @Flag(help: "Remove the target's impairments (in the --direction given, else both).") var clear = false
+    @Flag(help: "Remove the target's impairments (in the --direction given, else both; --all: every one, both ways).") var clear = false
     @Flag(help: "With --clear: every impairment of the testbed.") var all = false
     /// Whether --direction was given (--clear without it clears both directions).
     var directionGiven: Bool { CommandLine.arguments.contains { $0 == "--direction" || $0.hasPrefix("--direction=") } }
