@@ -85,7 +85,8 @@ import Testing
     @Test func aStageKeepsToTheRunnersWidth() async throws {
         let t = try Testbed { lab, dir in lab.guests = [Lab.guest("web", in: dir, replicas: 4)] }
         defer { t.remove() }
-        t.lab.inject(Fault(op: "pool.createOverlay", .barrier(count: 3, timeout: .milliseconds(500))))
+        // Each overlay waits (up to 1.5 s: a loaded machine is slow to start the second) for a third that must never come.
+        t.lab.inject(Fault(op: "pool.createOverlay", .barrier(count: 3, timeout: .milliseconds(1500))))
         let hosts = await HostSet.connect(t.state, via: t.lab)
         defer { Task { await hosts.closeAll() } }
         let context = try ApplyContext(state: t.state, workspace: t.workspace, hosts: hosts, progress: t.progress)

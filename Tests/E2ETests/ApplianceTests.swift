@@ -109,7 +109,7 @@ extension E2E {
         let local = try await lab.run("console", "router", "--log")
         #expect(local.status == 0 && local.stdout.contains(marker), "\(local.stderr)")
         var remote = CommandResult(status: 1, stdout: "", stderr: "")
-        for _ in 0..<60 where !remote.stdout.contains(marker) {   // box is not waited for (wait: none)
+        for _ in 0..<60 where !remote.stdout.contains(marker) {   // box answered on port 22; the line may follow
             remote = try await lab.run("console", "box", "--log")
             if !remote.stdout.contains(marker) { try await Task.sleep(for: .seconds(1)) }
         }
@@ -123,13 +123,19 @@ extension E2E {
         let again = try await lab.run("console", "router", "--log")
         #expect(again.stdout.components(separatedBy: marker).count - 1 == 2, "\(again.stdout.suffix(2000))")
 
-        let session = "e2eapp-console"
+        try await interactiveConsole(lab, "router")
+        try await interactiveConsole(lab, "box")   // on h1: through that host's libvirt connection
+    }
+
+    /// `tbctl console GUEST` in a terminal (tmux): a root shell prompt answers, Ctrl-] leaves.
+    func interactiveConsole(_ lab: TestLab, _ guest: String) async throws {
+        let session = "e2eapp-console-\(guest)"
         _ = try await Subprocess.run(["tmux", "kill-session", "-t", session])
         // The tmux server outlives this call: it must not hold our pipes (Foundation's Process
         // passes more than 0-2 on Linux), or reading them would never end.
         let closeAll = "for fd in /proc/$$/fd/*; do n=${fd##*/}; [ \"$n\" -gt 2 ] && eval \"exec $n>&-\"; done 2>/dev/null; "
         let start = try await Subprocess.run(["bash", "-c", closeAll + "exec tmux new-session -d -s \"$0\" -x 150 -y 40 \"$1\" </dev/null >/dev/null 2>&1",
-                                              session, Repo.tbctl + " console -f " + lab.compose + " router"])
+                                              session, Repo.tbctl + " console -f " + lab.compose + " " + guest])
         #expect(start.succeeded, "\(start)")
         func screen() async throws -> String { try await Subprocess.run(["tmux", "capture-pane", "-p", "-t", session]).stdout }
         func waitFor(_ text: String) async throws -> Bool {
@@ -138,19 +144,19 @@ extension E2E {
         }
         let connected = try await waitFor("Leave with Ctrl-]")
         let first = try await screen()
-        #expect(connected, "\(first)")
+        #expect(connected, "\(guest): \(first)")
         _ = try await Subprocess.run(["tmux", "send-keys", "-t", session, "Enter"])
         _ = try await Subprocess.run(["tmux", "send-keys", "-t", session, "echo con$((6*7))sole", "Enter"])
         let answered = try await waitFor("con42sole")
         let text = try await screen()
-        #expect(answered && text.contains("#"), "a root shell prompt: \(text)")
+        #expect(answered && text.contains("#"), "\(guest): a root shell prompt: \(text)")
         _ = try await Subprocess.run(["tmux", "send-keys", "-t", session, "C-]"])
         var gone = false
         for _ in 0..<20 where !gone {
             gone = try await !Subprocess.run(["tmux", "has-session", "-t", session]).succeeded
             if !gone { try await Task.sleep(for: .milliseconds(500)) }
         }
-        #expect(gone, "Ctrl-] ends the session")
+        #expect(gone, "\(guest): Ctrl-] ends the session")
         _ = try await Subprocess.run(["tmux", "kill-session", "-t", session])
     }
 }
