@@ -22,7 +22,7 @@ LIVE=(
   'LibvirtTests\.Qemu'             # qemu:///system (storage, TCG domains, snapshots)
   'LibvirtTests\.BenchTests'
   'OVSTests\.LiveOVSTests'         # a running ovs-vswitchd
-  'SSHTests\.(ConnectTests|ExecTests|SessionLimitTests|JumpTests|ForwardingRefusedTests|UploadTests|BenchmarkTests)'   # a private sshd
+  'SSHTests\.(ConnectTests|PasswordTests|ExecTests|SessionLimitTests|JumpTests|ForwardingRefusedTests|UploadTests|BenchmarkTests)'   # a private sshd
 )
 
 tier=all
