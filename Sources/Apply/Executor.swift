@@ -20,7 +20,7 @@ struct Executor: Sendable {
             case .buildGolden(let s, let h): try await buildGolden(s, on: try context.host(h))
             case .copyGolden(let s, let from, let to):
                 try await copyGolden(s, from: try context.host(from), to: try context.host(to))
-            case .createDisk(let g, _), .recreateDisk(let g, _, _): try await createDisk(try context.guest(g))
+            case .createDisk(let g, _), .copyDisk(let g, _), .recreateDisk(let g, _, _): try await createDisk(try context.guest(g))
             case .uploadSeed(let g, _): try await uploadSeed(try context.guest(g))
             case .defineDomain(let g, _): try await defineDomain(try context.guest(g))
             case .stopDomain(let g, _): try await stopDomain(try context.guest(g))

@@ -11,6 +11,8 @@ public enum Action: Sendable, Equatable {
     case buildGolden(service: String, host: String)
     case copyGolden(service: String, from: String, to: String)
     case createDisk(guest: String, host: String)
+    /// `disk: {copy: full}`: a full copy of the image, made on the guest's host.
+    case copyDisk(guest: String, host: String)
     case recreateDisk(guest: String, host: String, reason: String)
     case uploadSeed(guest: String, host: String)
     case defineDomain(guest: String, host: String)
@@ -25,7 +27,7 @@ public enum Action: Sendable, Equatable {
         switch self {
         case .createPool(let h), .createManagementNetwork(let h), .startManagementNetwork(let h), .updateDHCPHosts(let h),
              .configureBridges(let h, _): h
-        case .importImage(_, let h), .buildGolden(_, let h), .copyGolden(_, _, let h), .createDisk(_, let h),
+        case .importImage(_, let h), .buildGolden(_, let h), .copyGolden(_, _, let h), .createDisk(_, let h), .copyDisk(_, let h),
              .recreateDisk(_, let h, _), .uploadSeed(_, let h), .defineDomain(_, let h), .stopDomain(_, let h), .startDomain(_, let h),
              .waitReady(_, let h), .runSetup(_, let h), .removeDomain(_, let h), .removeVolume(_, let h): h
         }
@@ -34,7 +36,7 @@ public enum Action: Sendable, Equatable {
     /// The guest an action is about, if any (a failed action skips the guest's later actions).
     public var guest: String? {
         switch self {
-        case .createDisk(let g, _), .recreateDisk(let g, _, _), .uploadSeed(let g, _), .defineDomain(let g, _),
+        case .createDisk(let g, _), .copyDisk(let g, _), .recreateDisk(let g, _, _), .uploadSeed(let g, _), .defineDomain(let g, _),
              .stopDomain(let g, _), .startDomain(let g, _), .waitReady(let g, _), .runSetup(let g, _): g
         default: nil
         }
@@ -52,12 +54,13 @@ public enum Action: Sendable, Equatable {
         case .buildGolden(let s, let h): "build golden image of \(s) on \(h)"
         case .copyGolden(let s, let f, let t): "copy golden image of \(s) from \(f) to \(t)"
         case .createDisk(let g, let h): "create linked clone disk of \(g) on \(h)"
+        case .copyDisk(let g, let h): "create full copy disk of \(g) on \(h)"
         case .recreateDisk(let g, let h, let r): "recreate \(g) on \(h) (\(r))"
         case .uploadSeed(let g, let h): "upload cloud-init seed of \(g) to \(h)"
         case .defineDomain(let g, let h): "define \(g) on \(h)"
         case .stopDomain(let g, let h): "shut down \(g) on \(h) to apply its new definition"
         case .startDomain(let g, let h): "start \(g) on \(h)"
-        case .waitReady(let g, let h): "wait for SSH on \(g) (\(h))"
+        case .waitReady(let g, let h): "wait for \(g) to answer (\(h))"
         case .runSetup(let g, let h): "run setup of \(g) on \(h)"
         case .removeDomain(let d, let h): "remove domain \(d) from \(h)"
         case .removeVolume(let v, let h): "remove volume \(v) from \(h)"

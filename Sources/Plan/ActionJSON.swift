@@ -14,6 +14,7 @@ extension Action: Encodable {
         case .buildGolden: "buildGolden"
         case .copyGolden: "copyGolden"
         case .createDisk: "createDisk"
+        case .copyDisk: "copyDisk"
         case .recreateDisk: "recreateDisk"
         case .uploadSeed: "uploadSeed"
         case .defineDomain: "defineDomain"

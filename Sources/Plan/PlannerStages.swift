@@ -78,7 +78,7 @@ extension Planner {
                         fresh.insert(g.name)
                     }
                 } else {
-                    out.append(.createDisk(guest: g.name, host: host.name))
+                    out.append(g.disk.isFullCopy ? .copyDisk(guest: g.name, host: host.name) : .createDisk(guest: g.name, host: host.name))
                     fresh.insert(g.name)
                 }
             }

@@ -3,6 +3,7 @@ import ComposeModel
 import Core
 import HostFakes
 import Hosts
+import Plan
 import TestbedState
 import TestSupport
 import Testing
@@ -29,6 +30,10 @@ import Testing
     @Test func appliancesComeUpWithoutSeeds() async throws {
         let t = try Self.lab()
         defer { t.remove() }
+        // The plan says which disk is a full copy, and what a port wait waits for.
+        let plan = try await t.provisioner().plan().stages.flatMap(\.actions)
+        #expect(plan.contains(.copyDisk(guest: "router", host: "main")) && plan.contains(.createDisk(guest: "box", host: "main")))
+        #expect(Action.copyDisk(guest: "router", host: "main").summary == "create full copy disk of router on main")
         try await t.up()
         let files = t.lab.host("main").files
         let pool = t.state.host(named: "main")!.poolPath

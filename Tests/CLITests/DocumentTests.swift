@@ -96,7 +96,7 @@ import Workspace
             start:
               ~ start web-1 on main
             setup:
-              ~ wait for SSH on web-1 (main)
+              ~ wait for web-1 to answer (main)
             2 actions
             note: the storage pool of host main is stopped
             """)

@@ -221,8 +221,8 @@ extension E2E {
         let log = try await runs(lab, "logs", id, "--job", "scale-1").stdout
         let grow = log.split(separator: "\n").map(String.init).filter { $0.hasPrefix("testbed scale-1 | ") }
         func at(_ s: String) -> Int { grow.firstIndex { $0.contains(s) } ?? -1 }
-        let first = at("scale web: 2 -> 3"), ready2 = at("ok  wait for SSH on web-2"),
-            second = at("scale web: 3 -> 4"), ready3 = at("ok  wait for SSH on web-3")
+        let first = at("scale web: 2 -> 3"), ready2 = at("ok  wait for web-2 to answer"),
+            second = at("scale web: 3 -> 4"), ready3 = at("ok  wait for web-3 to answer")
         #expect(first >= 0 && first < ready2 && ready2 < second && second < ready3, "\(log)")
         let d = try await detail(lab, id)
         let hello = d.jobs.filter { $0.stage == "hello" }
