@@ -122,6 +122,8 @@ extension TestbedState {
         public var readiness: Wait { wait ?? .ssh }
         /// tbctl can open an SSH session: the guest has its seed (project key) or a login.
         public var canLogIn: Bool { hasSeed || login != nil }
+        /// Who tbctl logs in as: the project's user on a seeded guest, else the `login:` user.
+        public func sessionUser(project user: String) -> String { hasSeed ? user : login?.user ?? user }
 
         public var managementNIC: NIC { nics.first { $0.isManagement }! }
         public var managementIP: String { managementNIC.ip }

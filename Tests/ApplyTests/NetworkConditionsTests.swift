@@ -1,4 +1,5 @@
 import Apply
+import ComposeModel
 import Conditions
 import Core
 import Foundation
@@ -64,6 +65,26 @@ import Testing
         let failed = try await conditions(t).impair(NICRef(guest: "b", network: "lan"), ways: [.in], Netem(loss: 5))
         #expect(failed.failures.map(\.description) == ["guest b on host main: no iproute2 tc in /usr/sbin or /sbin"])
         #expect(try ConditionsRecord.load(t.workspace).desired.impairments.count == 2)
+    }
+
+    /// An appliance is impaired as its `login:` user: `admin` goes through sudo where the
+    /// project's user (root here) would not.
+    @Test func anAppliancesImpairmentRunsAsItsLoginUser() async throws {
+        let t = try Testbed { lab, dir in
+            var box = Lab.guest("box", in: dir)
+            box.seed = false
+            box.login = LoginSpec(user: "admin", keyFile: dir + "/golden.sh", passwordFile: nil)
+            lab.guests = [box, Lab.guest("a", in: dir)]
+        }
+        defer { t.remove() }
+        try await t.up()
+        let m = mac(t, "box")
+        t.lab.onExec { _, command in
+            command.contains("tbctl: network impairments") ? CommandResult(status: 0, stdout: "changed \(m)\n", stderr: "") : nil
+        }
+        let outcome = try await conditions(t).impair(NICRef(guest: "box", network: "lan"), ways: [.out], Netem(delay: 10_000))
+        #expect(outcome.failures.isEmpty)
+        #expect(t.domain("box")?.execs.last?.hasPrefix("sudo -n sh -c '") == true, "\(t.domain("box")?.execs.last ?? "")")
     }
 
     @Test func aPartitionIsFlowsOnTheBridgeAndHealRemovesThem() async throws {

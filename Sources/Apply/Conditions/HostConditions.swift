@@ -38,7 +38,8 @@ struct HostConditions: ConditionsHost {
         let session = try await connection.guestSession(guest, user: user, keyFile: keyFile, timeout: .seconds(30))
         let result: CommandResult
         do {
-            result = try await session.exec(ShapingScript.command(user: user, script: script), output: nil)
+            // Root or not is the login's: an appliance may log in as root where the project's user would sudo.
+            result = try await session.exec(ShapingScript.command(user: guest.sessionUser(project: user), script: script), output: nil)
             await session.close()
         } catch {
             await session.close()
