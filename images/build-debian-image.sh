@@ -1,7 +1,8 @@
 #!/bin/bash
 # Build a Debian 12 (bookworm) cloud image from Debian's packages only:
 #   debootstrap minbase + cloud-init (NoCloud datasource only), systemd, OpenSSH, the cloud
-#   kernel, ifupdown + isc-dhcp-client (cloud-init's network renderer on Debian); ext4 root,
+#   kernel, ifupdown + isc-dhcp-client + net-tools (cloud-init's network renderer on Debian: its
+#   ENI adds the default route with `route`); ext4 root,
 #   syslinux-bootable (MBR, FAT /boot partition) like the demo image, compressed qcow2.
 # Tuned for TCG guests (docs/images.md): ed25519 host key only and no key printing on the
 # console, no timers or services a testbed guest does not need, `no_timer_check quiet` on the
@@ -27,7 +28,7 @@ BOOT_MB=64
 SUITE=bookworm
 NAME=tbctl-debian12
 IMG=$OUT/$NAME.qcow2
-PKGS=cloud-init,systemd,systemd-sysv,openssh-server,linux-image-cloud-amd64,ifupdown,isc-dhcp-client,python3-cffi-backend,sudo,iproute2,iputils-ping,netbase,procps
+PKGS=cloud-init,systemd,systemd-sysv,openssh-server,linux-image-cloud-amd64,ifupdown,isc-dhcp-client,net-tools,python3-cffi-backend,sudo,iproute2,iputils-ping,netbase,procps
 FORCE=0 CHECK=0
 case ${1:-} in --force) FORCE=1;; --check) CHECK=1;; '') ;; *) echo "usage: $0 [--force|--check]" >&2; exit 2;; esac
 T0=$(date +%s.%N)
@@ -105,6 +106,20 @@ echo "deb $MIRROR $SUITE main" > "$R/etc/apt/sources.list"
 echo 'LABEL=debroot / ext4 rw,noatime,errors=remount-ro 0 1' > "$R/etc/fstab"
 echo localhost > "$R/etc/hostname"
 printf '127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n' > "$R/etc/hosts"
+# DNS: cloud-init renders the guest's nameservers (the management network's dnsmasq) as ENI
+# `dns-nameservers`, which only a resolvconf hook applies; without one the guest kept the
+# build machine's /etc/resolv.conf (debootstrap copies it) and resolved nothing. This hook is
+# the part of resolvconf a testbed guest needs.
+rm -f "$R/etc/resolv.conf"; : > "$R/etc/resolv.conf"
+cat > "$R/etc/network/if-up.d/000tbctl-dns" <<'H'
+#!/bin/sh
+# An interface's dns-nameservers / dns-search (ifupdown's IF_DNS_*) into /etc/resolv.conf.
+[ -n "${IF_DNS_NAMESERVERS:-}" ] || exit 0
+{ for n in $IF_DNS_NAMESERVERS; do echo "nameserver $n"; done
+  [ -z "${IF_DNS_SEARCH:-}" ] || echo "search $IF_DNS_SEARCH"; } > /etc/resolv.conf.tbctl
+mv /etc/resolv.conf.tbctl /etc/resolv.conf
+H
+chmod 755 "$R/etc/network/if-up.d/000tbctl-dns"
 # every clone gets its own machine-id at its first boot (systemd makes it when the file is empty)
 : > "$R/etc/machine-id"; rm -f "$R/var/lib/dbus/machine-id"
 

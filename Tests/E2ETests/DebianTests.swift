@@ -50,6 +50,18 @@ extension E2E {
         let env = try await lab.run("exec", "plain", "--", "echo $ROLE; env -i sh -c '. /etc/profile; echo $ROLE'")
         #expect(env.status == 0 && env.stdout == "plain\nplain\n", "\(env)")
 
+        // The network-config's default route (cloud-init's ENI adds it with `route`), and DNS:
+        // the guest asks the management network's dnsmasq (not the resolver of the machine
+        // that built the image) and resolves what its host resolves.
+        let gateway = try #require(lab.state.host(named: "main")?.management.gateway)
+        let route = try await lab.run("exec", "plain", "--", "ip -4 route show default")
+        #expect(route.stdout.hasPrefix("default via \(gateway) "), "\(route)")
+        let dns = try await lab.run("exec", "plain", "--", "cat /etc/resolv.conf; getent hosts deb.debian.org || echo unresolved")
+        #expect(dns.stdout.hasPrefix("nameserver \(gateway)\n"), "\(dns)")
+        if try await Subprocess.run(["getent", "hosts", "deb.debian.org"]).succeeded {
+            #expect(!dns.stdout.contains("unresolved"), "the host resolves deb.debian.org, the guest does not: \(dns)")
+        }
+
         // A testbed snapshot and restore: a file written after the snapshot is gone.
         let snap = try await lab.tbctl("snapshot", "create", "base")
         #expect(snap.status == 0, "\(snap.stdout)\(snap.stderr)")
