@@ -41,12 +41,7 @@ struct LiveHypervisor: Hypervisor {
         let (stream, out) = AsyncStream.makeStream(of: DomainStop.self)
         let relay = Task {
             for await e in events {
-                guard let why = e.stopReason else { continue }
-                switch why {
-                case .panicked: out.yield(DomainStop(domain: e.domainName, why: .panicked))
-                case .failed: out.yield(DomainStop(domain: e.domainName, why: .failed))
-                case .poweredOff: out.yield(DomainStop(domain: e.domainName, why: .poweredOff))
-                }
+                if let reason = e.stopReason { out.yield(DomainStop(domain: e.domainName, why: .init(reason))) }
             }
             out.finish()
         }
@@ -183,6 +178,16 @@ struct LiveNetwork: NetworkHandle {
 
     func updateDHCPHost(_ entry: Inventory.DHCPHost, add: Bool) async throws {
         try await network.updateDHCPHost(LibvirtXML.dhcpHost(entry), add: add)
+    }
+}
+
+extension DomainStop.Why {
+    init(_ r: DomainLifecycleEvent.StopReason) {
+        switch r {
+        case .panicked: self = .panicked
+        case .failed: self = .failed
+        case .poweredOff: self = .poweredOff
+        }
     }
 }
 
