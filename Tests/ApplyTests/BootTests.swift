@@ -201,13 +201,27 @@ import Testing
         }
         let lab = t.lab
         let answering = Task {
-            for i in 0..<16 {   // 16 x 100 ms: three stall windows
-                try await Task.sleep(for: .milliseconds(100))
-                lab.edit { $0.hosts["main"]?.neighbours[ip] = (mac, i % 2 == 0 ? "REACHABLE" : "STALE") }
+            // Counted from the guest's start, not the test's: on a loaded machine `up` can
+            // take seconds to get there, and answers before the start prove nothing.
+            while !lab.calls.contains(where: { $0.op == "domain.startPaused" && $0.object == "lab-web-0" }) {
+                try await Task.sleep(for: .milliseconds(10))
             }
-            lab.edit { $0.hosts["main"]?.silent.remove("lab-web-0") }
+            // The entry changes between two reads of the table, whatever the pace of the
+            // samples on a loaded machine: every second read sees it turn REACHABLE again.
+            let started = ContinuousClock.now
+            var reads = lab.host("main").neighbourReads, reachable = false
+            while started.duration(to: .now) < .milliseconds(3500) {   // three and a half stall windows
+                try await Task.sleep(for: .milliseconds(5))
+                let now = lab.host("main").neighbourReads
+                guard now > reads else { continue }
+                reads = now; reachable.toggle()
+                lab.edit { $0.hosts["main"]?.neighbours[ip] = (mac, reachable ? "REACHABLE" : "STALE") }
+                // It answers SSH after three stall windows, while ARP still moves: the test
+                // is about the wait going on, not about how soon a session attempt retries.
+                if started.duration(to: .now) > .seconds(3) { lab.edit { $0.hosts["main"]?.silent.remove("lab-web-0") } }
+            }
         }
-        do { try await t.up(BootTests.quick(stall: .milliseconds(500))) } catch { Issue.record("\(error)\n\(t.output.current.joined(separator: "\n"))") }
+        do { try await t.up(BootTests.quick(stall: .seconds(1))) } catch { Issue.record("\(error)\n\(t.output.current.joined(separator: "\n"))") }
         try await answering.value
         #expect(t.domain("web-0")?.state == .running)
     }

@@ -67,6 +67,8 @@ public struct HostWorld: Sendable {
     /// The host's neighbour table (`ip -4 neigh show`): IPv4 address -> (MAC, NUD state such
     /// as REACHABLE or STALE); a test sets it.
     public var neighbours: [String: (mac: String, state: String)] = [:]
+    /// How many times a boot probe read the neighbour table (a test changes it between reads).
+    public var neighbourReads = 0
     public init() {}
 }
 
