@@ -129,17 +129,15 @@ import Testing
     @Test func aSlowGuestThatMakesProgressIsWaitedFor() async throws {
         let t = try Testbed { lab, dir in lab.guests = [Lab.guest("web", in: dir, replicas: 1)] }
         defer { t.remove() }
-        t.lab.edit { $0.hosts["main"]?.silent.insert("lab-web-0") }
-        let lab = t.lab
-        let booting = Task {
-            for i in 1...100 {
-                try await Task.sleep(for: .milliseconds(25))
-                lab.edit { $0.hosts["main"]?.stats["lab-web-0"] = ["cpu.time": Double(i) * 1e9] }
-            }
-            lab.edit { $0.hosts["main"]?.silent.remove("lab-web-0") }   // after 2.5 stall windows
+        // Its CPU time grows at each sample (the fake's world moves when it is looked at, so a
+        // loaded test machine that samples late does not look like a still guest).
+        t.lab.edit { w in
+            w.hosts["main"]?.silent.insert("lab-web-0")
+            w.hosts["main"]?.cpuPerRead["lab-web-0"] = 0.01
         }
+        let answers = answersAfter(.milliseconds(2500), t.lab)   // after 2.5 stall windows
         do { try await t.up(Self.quick(stall: .seconds(1))) } catch { Issue.record("\(error)\n\(t.output.current.joined(separator: "\n"))") }
-        try await booting.value
+        try await answers.value
         #expect(t.domain("web-0")?.state == .running)
     }
 }
@@ -198,31 +196,12 @@ import Testing
         t.lab.edit { w in
             w.hosts["main"]?.silent.insert("lab-web-0")
             w.hosts["main"]?.stats["lab-web-0"] = ["cpu.time": 3e9]
+            w.hosts["main"]?.neighbours[ip] = (mac, "STALE")
+            w.hosts["main"]?.flapping.insert(ip)   // REACHABLE again at every second read
         }
-        let lab = t.lab
-        let answering = Task {
-            // Counted from the guest's start, not the test's: on a loaded machine `up` can
-            // take seconds to get there, and answers before the start prove nothing.
-            while !lab.calls.contains(where: { $0.op == "domain.startPaused" && $0.object == "lab-web-0" }) {
-                try await Task.sleep(for: .milliseconds(10))
-            }
-            // The entry changes between two reads of the table, whatever the pace of the
-            // samples on a loaded machine: every second read sees it turn REACHABLE again.
-            let started = ContinuousClock.now
-            var reads = lab.host("main").neighbourReads, reachable = false
-            while started.duration(to: .now) < .milliseconds(3500) {   // three and a half stall windows
-                try await Task.sleep(for: .milliseconds(5))
-                let now = lab.host("main").neighbourReads
-                guard now > reads else { continue }
-                reads = now; reachable.toggle()
-                lab.edit { $0.hosts["main"]?.neighbours[ip] = (mac, reachable ? "REACHABLE" : "STALE") }
-                // It answers SSH after three stall windows, while ARP still moves: the test
-                // is about the wait going on, not about how soon a session attempt retries.
-                if started.duration(to: .now) > .seconds(3) { lab.edit { $0.hosts["main"]?.silent.remove("lab-web-0") } }
-            }
-        }
+        let answers = answersAfter(.milliseconds(3500), t.lab)   // after three and a half stall windows
         do { try await t.up(BootTests.quick(stall: .seconds(1))) } catch { Issue.record("\(error)\n\(t.output.current.joined(separator: "\n"))") }
-        try await answering.value
+        try await answers.value
         #expect(t.domain("web-0")?.state == .running)
     }
 
@@ -235,16 +214,10 @@ import Testing
         t.lab.edit { w in
             w.hosts["main"]?.silent.insert("lab-web-0")
             w.hosts["main"]?.stats["lab-web-0"] = ["cpu.time": 3e9]
-        }
-        let lab = t.lab
-        let answering = Task {
-            for i in 0..<12 {
-                try await Task.sleep(for: .milliseconds(100))
-                lab.edit { $0.hosts["main"]?.neighbours[ip] = ("52:54:00:ff:ff:ff", i % 2 == 0 ? "REACHABLE" : "STALE") }
-            }
+            w.hosts["main"]?.neighbours[ip] = ("52:54:00:ff:ff:ff", "STALE")
+            w.hosts["main"]?.flapping.insert(ip)
         }
         let error = await failingUp(t, BootTests.quick(stall: .milliseconds(400)))
-        answering.cancel()
         #expect(error?.problems.first?.message.contains("it made no progress") == true, "\(String(describing: error))")
     }
 
@@ -326,5 +299,17 @@ import Testing
         var p = BootProgress(stallWindow: .seconds(10), since: t0)
         #expect(p.observe(seen(state: nil), at: at(9)) == nil)
         #expect(p.observe(seen(state: nil), at: at(10)) == .stalled(.seconds(10)))
+    }
+}
+
+/// web-0 starts answering SSH `delay` after its start (counted from the start, not the test's:
+/// on a loaded machine `up` can take seconds to get there).
+private func answersAfter(_ delay: Duration, _ lab: FakeLab) -> Task<Void, any Error> {
+    Task {
+        while !lab.calls.contains(where: { $0.op == "domain.startPaused" && $0.object == "lab-web-0" }) {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        try await Task.sleep(for: delay)
+        lab.edit { $0.hosts["main"]?.silent.remove("lab-web-0") }
     }
 }

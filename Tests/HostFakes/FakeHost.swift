@@ -134,7 +134,13 @@ struct FakeRunner: CommandRunner {
             return ok(consoleMarks(Array(argv.dropFirst(4))))
         case "sh" where argv.count > 2 && argv[2] == BootProbe.script:
             // The marks, then the neighbour table as `ip -4 neigh show` prints it.
-            let table = lab.with(host) { h in h.neighbourReads += 1; return h.neighbours }.sorted { $0.key < $1.key }
+            let table = lab.with(host) { h in
+                for ip in h.flapping {
+                    guard let entry = h.neighbours[ip] else { continue }
+                    h.neighbours[ip] = (entry.mac, entry.state == "REACHABLE" ? "STALE" : "REACHABLE")
+                }
+                return h.neighbours
+            }.sorted { $0.key < $1.key }
                 .map { "neigh \($0.key) dev virbr1 lladdr \($0.value.mac) \($0.value.state)\n" }.joined()
             return ok(consoleMarks(Array(argv.dropFirst(4))) + table)
         case "tail":

@@ -69,7 +69,12 @@ struct FakeHypervisor: Hypervisor {
     /// `vnet0`...) and the counters the test put in `World.stats`, else none.
     func allDomainStats() async throws -> [DomainStats] {
         try await lab.call(host, "domain.stats", "")
-        let (domains, counters) = lab.with(host) { h in (h.domains.values.sorted { $0.name < $1.name }, h.stats) }
+        let (domains, counters) = lab.with(host) { h in
+            for (name, seconds) in h.cpuPerRead where h.domains[name]?.state == .running {
+                h.stats[name, default: [:]]["cpu.time", default: 0] += seconds * 1e9
+            }
+            return (h.domains.values.sorted { $0.name < $1.name }, h.stats)
+        }
         return domains.map { d in
             guard d.isActive else { return DomainStats(domain: d.name, state: d.state.libvirtNumber) }
             var s = DomainStats(domain: d.name, numbers: counters[d.name] ?? [:], strings: [:])

@@ -67,8 +67,12 @@ public struct HostWorld: Sendable {
     /// The host's neighbour table (`ip -4 neigh show`): IPv4 address -> (MAC, NUD state such
     /// as REACHABLE or STALE); a test sets it.
     public var neighbours: [String: (mac: String, state: String)] = [:]
-    /// How many times a boot probe read the neighbour table (a test changes it between reads).
-    public var neighbourReads = 0
+    /// Addresses whose neighbour entry turns REACHABLE and STALE in turn at each read of the
+    /// table: a guest answering ARP again and again, at whatever pace it is sampled.
+    public var flapping: Set<String> = []
+    /// CPU seconds a running domain gains at each statistics call (a slow guest that keeps
+    /// busy, at whatever pace it is sampled).
+    public var cpuPerRead: [String: Double] = [:]
     public init() {}
 }
 
