@@ -295,6 +295,15 @@ import Testing
         #expect(BootProgress.Verdict.reported(.failed).text == "its QEMU process failed")
     }
 
+    /// A first sample that comes late (the sampler ran late) is the baseline, not a stall: the
+    /// window counts from it.
+    @Test func theFirstSampleIsTheBaseline() {
+        var p = BootProgress(stallWindow: .seconds(10), since: t0)
+        #expect(p.observe(seen(cpu: 1, console: 100), at: at(15)) == nil)
+        #expect(p.observe(seen(cpu: 1, console: 100), at: at(24)) == nil)
+        #expect(p.observe(seen(cpu: 1, console: 100), at: at(25)) == .stalled(.seconds(10)))
+    }
+
     @Test func aSampleThatSaysNothingIsNoVerdictBeforeTheWindow() {
         var p = BootProgress(stallWindow: .seconds(10), since: t0)
         #expect(p.observe(seen(state: nil), at: at(9)) == nil)

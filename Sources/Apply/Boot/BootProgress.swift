@@ -68,6 +68,12 @@ public struct BootProgress: Sendable {
         if !o.domainKnown { return .stopped(nil) }
         if let s = o.state, s == .shutoff || s == .crashed || s == .shutdown { return .stopped(s) }
         var moved = false
+        // The first sample that shows the guest is the baseline its progress is measured from:
+        // until then nothing was seen still (a sampler that ran late, say on a loaded machine,
+        // has no evidence of a stall).
+        if cpuAtProgress == nil && consoleBytes == nil && (o.cpuSeconds != nil || o.console != nil) {
+            moved = true
+        }
         if let bytes = o.console?.bytes {
             if let before = consoleBytes, bytes > before { moved = true }
             consoleBytes = bytes
