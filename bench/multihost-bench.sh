@@ -55,12 +55,12 @@ echo "    tbctl import (libvirt sparse stream over SSH): ${up_s} s"
 echo "    scp of the same file:                          $(printf %.2f "$scp_s") s"
 echo "    ratio scp / tbctl:                             $(echo "scale=1; $scp_s / $up_s" | bc)x"
 
-echo "== 3-host up until every domain runs"
+echo "== 3-host up until every guest has booted (the start stage ends when each answers)"
 mkdir -p "$W/lab"
 cp Tests/E2ETests/Fixtures/multihost/* "$W/lab/"
 sed -i "s#IMAGE#$ROOT/images/out/tbctl-demo.qcow2#; s#KEY#$MH/client/id_ed25519#; s/project: e2emh/project: mhbench/; s#10.151.0.0/16#10.185.0.0/16#" "$W/lab/testbed.yaml"
 t0=$(date +%s.%N)
 "$T" up -f "$W/lab/testbed.yaml" > "$W/lab.log" 2>&1 &
 stop_at "$W/lab.log" $! "==> setup"
-echo "    wall, process start to all domains running: $(printf %.2f "$(echo "$(date +%s.%N) - $t0" | bc)") s"
+echo "    wall, process start to every guest booted: $(printf %.2f "$(echo "$(date +%s.%N) - $t0" | bc)") s"
 grep -E "==> |ok  (build|copy|import)" "$W/lab.log" | sed 's/^/    /'
